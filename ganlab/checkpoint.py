@@ -1,0 +1,77 @@
+"""Save and load training state: models, optimizers, config, history, epoch and random streams.
+
+Checkpoints are written atomically (a temporary file, then a rename), so a crash or Ctrl-C
+while saving never leaves a half-written file where the last good one was. They load with
+``torch.load(..., weights_only=True)``: only tensors and plain Python values, no pickled code.
+Taught in notebook 07.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from .config import Config
+from .models import Discriminator, Generator
+
+
+def save_checkpoint(path, *, G, D, G_opt, D_opt, cfg: Config, history, epoch: int) -> Path:
+    """Write everything needed to resume after ``epoch`` finished epochs to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {
+        "G": G.state_dict(),
+        "D": D.state_dict(),
+        "G_opt": G_opt.state_dict(),
+        "D_opt": D_opt.state_dict(),
+        "config": cfg.to_dict(),
+        "history": history.to_dict(),
+        "epoch": epoch,
+        "rng_cpu": torch.get_rng_state(),
+        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # atomic on POSIX and Windows: the old file stays whole until now
+    return path
+
+
+def load_checkpoint(path, map_location="cpu") -> dict:
+    """Read a checkpoint written by ``save_checkpoint``; one clear error if it cannot be."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No checkpoint at {path}; train first (python -m ganlab train) "
+                                "or give the path of a .pt file it wrote.")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:
+        raise ValueError(f"{path} is not a readable ganlab checkpoint ({type(error).__name__}); "
+                         "it may be truncated or from another program.") from None
+    missing = {"G", "D", "config", "epoch"} - set(state)
+    if missing:
+        raise ValueError(f"{path} lacks {sorted(missing)}: not a ganlab checkpoint.")
+    return state
+
+
+def restore_rng(state: dict) -> None:
+    """Put the random streams back where they were when ``state`` was saved."""
+    torch.set_rng_state(state["rng_cpu"])
+    if state.get("rng_cuda") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["rng_cuda"])
+
+
+def generator_from_checkpoint(path, device="cpu") -> tuple[Generator, Config]:
+    """Rebuild the trained generator of a checkpoint, in eval mode, with its Config."""
+    state = load_checkpoint(path, map_location=device)
+    cfg = Config.from_dict(state["config"], device="cpu")
+    G = Generator(cfg.noise_dim).to(device)
+    G.load_state_dict(state["G"])
+    return G.eval(), cfg
+
+
+def discriminator_from_checkpoint(path, device="cpu") -> Discriminator:
+    """Rebuild the trained discriminator of a checkpoint, in eval mode."""
+    D = Discriminator().to(device)
+    D.load_state_dict(load_checkpoint(path, map_location=device)["D"])
+    return D.eval()

@@ -1,0 +1,237 @@
+"""Datasets, where they live, their transforms, and the batches training reads.
+
+Two ways to feed the training loop, with the same interface (iterate for (images, labels)
+batches in [-1, 1], ``len()`` batches per epoch):
+
+* ``make_loader(cfg)``: the course's ``DataLoader`` over torchvision's dataset, PIL transforms
+  on one CPU thread per image. Clear, and what notebook 03 teaches.
+* ``DeviceBatches``: the whole training set as one uint8 tensor on the training device,
+  shuffled, scaled and (optionally) rotated there, a batch at a time. The same images in the
+  same value range, many times faster; the trainer's default (``Config.fast``).
+
+Taught in notebooks 02 and 03.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import math
+import os
+import stat
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+from torchvision import datasets
+from torchvision import transforms as T
+from torchvision.datasets.utils import extract_archive
+
+from .config import Config, announce_quick_mode, quick_mode
+
+DATASET_CLASSES = {"mnist": datasets.MNIST, "fashion": datasets.FashionMNIST}
+RAW_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+CLASS_NAMES = {
+    "mnist": [str(digit) for digit in range(10)],
+    "fashion": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+}
+#: The small committed sample (1,000 training and 200 test images per dataset).
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
+#: The repository's own data folder, used when no folder is named.
+REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """The dataset's files are not in the data folder and could not be downloaded."""
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """Pick the data folder: the argument, else ``$GANLAB_DATA_DIR``, else ``data/``."""
+    if data_dir:
+        return Path(data_dir).expanduser()
+    if os.environ.get("GANLAB_DATA_DIR"):
+        return Path(os.environ["GANLAB_DATA_DIR"]).expanduser()
+    return REPO_DATA_DIR
+
+
+def _raw_dir(root: Path, dataset: str) -> Path:
+    return root / DATASET_CLASSES[dataset].__name__ / "raw"
+
+
+def _has_unpacked(root: Path, dataset: str) -> bool:
+    raw = _raw_dir(root, dataset)
+    return all((raw / name).is_file() for name in RAW_FILES)
+
+
+def _unpack_root(root: Path, dataset: str) -> Path:
+    """Where .gz files under ``root`` are unpacked: beside them if writable, else a cache.
+
+    "Writable" reads the folder's mode bits too, so a folder marked read-only is respected
+    even by root, who could write there anyway.
+    """
+    raw = _raw_dir(root, dataset)
+    if os.access(raw, os.W_OK) and raw.stat().st_mode & stat.S_IWUSR:
+        return root
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ganlab"
+    return cache / hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:12]
+
+
+def prepare_raw_files(root: Path, dataset: str) -> Path | None:
+    """Return a folder torchvision can read ``dataset`` from, unpacking ``.gz`` files if needed.
+
+    torchvision's ``MNIST(download=False)`` wants all four files unpacked in
+    ``<root>/MNIST/raw/``. Where only ``.gz`` copies are there, they are unpacked with
+    torchvision's own ``extract_archive``, beside them or, for a read-only folder, into
+    ``~/.cache/ganlab``. Returns None when the files are not there at all.
+    """
+    root = Path(root)
+    if _has_unpacked(root, dataset):
+        return root
+    raw = _raw_dir(root, dataset)
+    if not all((raw / name).is_file() or (raw / f"{name}.gz").is_file() for name in RAW_FILES):
+        return None
+    target_root = _unpack_root(root, dataset)
+    target = _raw_dir(target_root, dataset)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in RAW_FILES:
+        if (target / name).is_file():
+            continue
+        if (raw / name).is_file():  # unpacked already beside a .gz sibling
+            (target / name).write_bytes((raw / name).read_bytes())
+        else:
+            extract_archive(str(raw / f"{name}.gz"), str(target))
+    return target_root
+
+
+def _missing_data_message(root: Path, dataset: str) -> str:
+    raw = _raw_dir(root, dataset)
+    return (f"{DATASET_CLASSES[dataset].__name__} is not in {raw} and could not be downloaded: "
+            f"put {', '.join(RAW_FILES)} there (.gz or unpacked), or set GANLAB_DATA_DIR to a "
+            f"folder that holds {DATASET_CLASSES[dataset].__name__}/raw/.")
+
+
+def _download(root: Path, dataset: str) -> bool:
+    """Try torchvision's download quietly; True if it worked."""
+    chatter = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
+            DATASET_CLASSES[dataset](str(root), train=True, download=True)
+    except Exception:  # no network, a mirror down, a read-only folder: all mean "not here"
+        return False
+    print(f"Downloaded {DATASET_CLASSES[dataset].__name__} to {root}.")
+    return True
+
+
+def make_transform(rotation: float = 0.0) -> T.Compose:
+    """Build the course's transform: optional RandomRotation, ToTensor, Normalize to [-1, 1].
+
+    ``ToTensor`` turns a PIL image (h, w) of bytes 0..255 into a float tensor (c, h, w) in
+    [0, 1]; ``Normalize((0.5,), (0.5,))`` computes (x - 0.5) / 0.5, so pixels land in [-1, 1],
+    the range of the generator's tanh output. Taught in notebook 02.
+    """
+    steps = [T.RandomRotation((-rotation, rotation))] if rotation > 0 else []
+    steps += [T.ToTensor(), T.Normalize((0.5,), (0.5,))]
+    return T.Compose(steps)
+
+
+def load_dataset(cfg: Config | None = None, *, train: bool = True, transform=None,
+                 download: bool = True) -> datasets.MNIST:
+    """Load ``cfg.dataset`` with torchvision, from the data folder or by download.
+
+    With ``GANLAB_QUICK=1`` the small committed sample is read instead, and a line says so.
+    Raises DatasetNotFoundError, in one line naming the folder, the files and the variable,
+    when the files are neither there nor downloadable. Taught in notebook 02.
+    """
+    cfg = cfg or Config()
+    if quick_mode():
+        announce_quick_mode()
+        root = SAMPLE_DIR
+    else:
+        root = resolve_data_dir(cfg.data_dir)
+    ready = prepare_raw_files(root, cfg.dataset)
+    if ready is None and download and not quick_mode() and _download(root, cfg.dataset):
+        ready = root
+    if ready is None:
+        raise DatasetNotFoundError(_missing_data_message(root, cfg.dataset))
+    if transform is None:
+        transform = make_transform(cfg.rotation)
+    return DATASET_CLASSES[cfg.dataset](str(ready), train=train, download=False, transform=transform)
+
+
+def load_sample_dataset(dataset: str = "mnist", *, train: bool = True, transform=None):
+    """Load the small committed sample of ``dataset`` (works with no data and no internet)."""
+    cls = DATASET_CLASSES[dataset]
+    root = prepare_raw_files(SAMPLE_DIR, dataset)
+    return cls(str(root), train=train, download=False, transform=transform or make_transform())
+
+
+def make_loader(cfg: Config, dataset=None) -> DataLoader:
+    """Return the course's DataLoader: ``batch_size`` images a batch, reshuffled every epoch.
+
+    Taught in notebook 03.
+    """
+    dataset = dataset if dataset is not None else load_dataset(cfg)
+    return DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True)
+
+
+def rotate_batch(images: torch.Tensor, max_degrees: float) -> torch.Tensor:
+    """Rotate each image of a (B, C, H, W) batch by its own angle, uniform in +-max_degrees.
+
+    One ``affine_grid`` + ``grid_sample`` call for the whole batch, on whatever device the
+    batch is on. Call it on images in [0, 1]: the area rotated in from outside is filled with
+    0, black, as PIL's RandomRotation does.
+    """
+    angles = (torch.rand(images.size(0), device=images.device) * 2 - 1) * math.radians(max_degrees)
+    cos, sin, zero = angles.cos(), angles.sin(), torch.zeros_like(angles)
+    theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="nearest", padding_mode="zeros", align_corners=False)
+
+
+class DeviceBatches:
+    """Serve shuffled training batches from a copy of the dataset kept on ``device``.
+
+    The images stay uint8 on the device (MNIST: 47 MB); each epoch draws a fresh permutation,
+    and each batch is sliced, scaled exactly as ToTensor + Normalize would, and optionally
+    rotated, without touching PIL or the CPU. Iterating gives (images, labels) like the
+    DataLoader, last partial batch included, so both feed the same ``train_step``.
+    """
+
+    def __init__(self, dataset, batch_size: int, device: str | torch.device = "cpu",
+                 rotation: float = 0.0):
+        self.images = dataset.data.to(device).unsqueeze(1)  # (N, 1, 28, 28) uint8
+        self.labels = torch.as_tensor(dataset.targets).to(device)
+        self.batch_size = batch_size
+        self.rotation = rotation
+
+    @classmethod
+    def from_config(cls, cfg: Config, dataset=None) -> "DeviceBatches":
+        """Build the batches ``cfg`` asks for (its dataset, batch size, device, rotation)."""
+        dataset = dataset if dataset is not None else load_dataset(cfg)
+        return cls(dataset, cfg.batch_size, cfg.torch_device, cfg.rotation)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.images) / self.batch_size)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.images)).to(self.images.device)
+        for start in range(0, len(order), self.batch_size):
+            index = order[start:start + self.batch_size]
+            images = self.images[index].float().div_(255)  # what ToTensor does
+            if self.rotation > 0:
+                images = rotate_batch(images, self.rotation)
+            yield images.sub_(0.5).div_(0.5), self.labels[index]  # what Normalize does
+
+
+def make_batches(cfg: Config, dataset=None):
+    """Return what the trainer iterates: DeviceBatches if ``cfg.fast``, else the DataLoader."""
+    if cfg.fast:
+        return DeviceBatches.from_config(cfg, dataset)
+    return make_loader(cfg, dataset)

@@ -1,0 +1,99 @@
+"""The course's discriminator and generator, built from one repeated block each.
+
+Taught in notebooks 04 (discriminator), 05 (generator) and 06 (weights_init).
+"""
+from __future__ import annotations
+
+from torch import nn
+
+
+def disc_block(in_channels: int, out_channels: int, kernel_size, stride) -> nn.Sequential:
+    """Return Conv2d -> BatchNorm2d -> LeakyReLU(0.2), the discriminator's repeated block.
+
+    LeakyReLU keeps a small gradient (0.2x) for negative inputs, so the generator still gets
+    a signal through the discriminator where a ReLU would pass none. Taught in notebook 04.
+    """
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size, stride),
+        nn.BatchNorm2d(out_channels),
+        nn.LeakyReLU(0.2),
+    )
+
+
+class Discriminator(nn.Module):
+    """Score a (B, 1, 28, 28) batch of images with one raw logit each: high means "real".
+
+    No sigmoid at the end: ``BCEWithLogitsLoss`` applies it inside the loss, in a numerically
+    stable way. Taught in notebook 04.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.block_1 = disc_block(1, 16, (3, 3), 2)
+        self.block_2 = disc_block(16, 32, (5, 5), 2)
+        self.block_3 = disc_block(32, 64, (5, 5), 2)
+        self.flatten = nn.Flatten()
+        self.linear = nn.Linear(in_features=64, out_features=1)
+
+    def forward(self, images):
+        x = self.block_1(images)  # (B, 16, 13, 13)
+        x = self.block_2(x)  # (B, 32, 5, 5)
+        x = self.block_3(x)  # (B, 64, 1, 1)
+        x = self.flatten(x)  # (B, 64)
+        return self.linear(x)  # (B, 1) logits
+
+
+def gen_block(in_channels: int, out_channels: int, kernel_size, stride,
+              final_block: bool = False) -> nn.Sequential:
+    """Return ConvTranspose2d -> BatchNorm2d -> ReLU, or ConvTranspose2d -> Tanh if final.
+
+    The final block has no BatchNorm and ends in tanh so the image lands in [-1, 1], the
+    range the real images are normalised to. Taught in notebook 05.
+    """
+    if final_block:
+        return nn.Sequential(
+            nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride),
+            nn.Tanh(),
+        )
+    return nn.Sequential(
+        nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(),
+    )
+
+
+class Generator(nn.Module):
+    """Turn (B, noise_dim) random vectors into (B, 1, 28, 28) images in [-1, 1].
+
+    Taught in notebook 05.
+    """
+
+    def __init__(self, noise_dim: int = 64):
+        super().__init__()
+        self.noise_dim = noise_dim
+        self.block_1 = gen_block(noise_dim, 256, (3, 3), 2)
+        self.block_2 = gen_block(256, 128, (4, 4), 1)
+        self.block_3 = gen_block(128, 64, (3, 3), 2)
+        self.block_4 = gen_block(64, 1, (4, 4), 2, final_block=True)
+
+    def forward(self, noise):
+        x = noise.view(-1, self.noise_dim, 1, 1)  # (B, noise_dim, 1, 1)
+        x = self.block_1(x)  # (B, 256, 3, 3)
+        x = self.block_2(x)  # (B, 128, 6, 6)
+        x = self.block_3(x)  # (B, 64, 13, 13)
+        return self.block_4(x)  # (B, 1, 28, 28)
+
+
+def weights_init(m: nn.Module) -> None:
+    """Initialise as the DCGAN paper does; use with ``model.apply(weights_init)``.
+
+    Conv and transposed-conv weights ~ N(0, 0.02). BatchNorm scales ~ N(1, 0.02) and shifts 0:
+    the scale multiplies every normalised activation, so it must start near 1. The course draws
+    it from N(0, 0.02), which starts every BatchNorm layer close to switched off.
+    Taught in notebook 06.
+    """
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(m.weight, 0.0, 0.02)
+    if isinstance(m, nn.BatchNorm2d):
+        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.constant_(m.bias, 0)

@@ -1,0 +1,156 @@
+"""The training step of the course, and the loop around it that records, saves and resumes.
+
+Taught in notebook 07.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from .checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from .config import QUICK_EPOCHS, Config, announce_quick_mode, quick_mode
+from .data import make_batches
+from .history import History
+from .losses import fake_loss, real_loss
+from .models import Discriminator, Generator, weights_init
+
+#: How many images the fixed noise batch draws each epoch.
+N_FIXED_SAMPLES = 64
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite: training stopped, the last good checkpoint was kept."""
+
+
+def train_step(G, D, G_opt, D_opt, real_img, noise_dim: int, smoothing: float = 0.0):
+    """Run one discriminator update and one generator update on a batch of real images.
+
+    Returns a detached tensor (D loss, G loss, mean D(x), mean D(G(z))) that stays on the
+    device, so the caller can add it up without waiting for the GPU. Taught in notebook 07.
+    """
+    batch_size = real_img.size(0)  # the last batch can be smaller than cfg.batch_size
+
+    # 1. Discriminator: tell real images (label 1) from fakes (label 0).
+    noise = torch.randn(batch_size, noise_dim, device=real_img.device)
+    fake_img = G(noise)
+    D_opt.zero_grad()
+    D_pred_fake = D(fake_img.detach())  # detach: this step must not compute G's gradients
+    D_fake_loss = fake_loss(D_pred_fake)
+    D_pred_real = D(real_img)
+    D_real_loss = real_loss(D_pred_real, smoothing)
+    D_loss = (D_fake_loss + D_real_loss) / 2
+    D_loss.backward()
+    D_opt.step()
+
+    # 2. Generator: make D call fresh fakes real (the non-saturating loss).
+    G_opt.zero_grad()
+    noise = torch.randn(batch_size, noise_dim, device=real_img.device)
+    G_loss = real_loss(D(G(noise)))
+    G_loss.backward()
+    G_opt.step()
+
+    return torch.stack([D_loss, G_loss,
+                        torch.sigmoid(D_pred_real).mean(), torch.sigmoid(D_pred_fake).mean()]).detach()
+
+
+def make_optimizers(cfg: Config, G, D):
+    """Return (G_opt, D_opt): Adam with the course's lr and betas. Taught in notebook 06."""
+    betas = (cfg.beta_1, cfg.beta_2)
+    return (torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=betas),
+            torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=betas))
+
+
+def fixed_noise(cfg: Config, n: int = N_FIXED_SAMPLES) -> torch.Tensor:
+    """The same n noise vectors every epoch (own seed), so sample grids show progress."""
+    generator = torch.Generator().manual_seed(cfg.seed + 12345)
+    return torch.randn(n, cfg.noise_dim, generator=generator).to(cfg.torch_device)
+
+
+@torch.no_grad()
+def generate(G, noise: torch.Tensor) -> torch.Tensor:
+    """Images from ``noise`` in eval mode (BatchNorm's running statistics), mode restored."""
+    was_training = G.training
+    G.eval()
+    images = G(noise)
+    G.train(was_training)
+    return images
+
+
+def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint=None,
+          resume=None, progress: bool = True) -> History:
+    """Train G and D for ``cfg.epochs`` epochs and return the per-epoch History.
+
+    G and D are built (seeded, ``weights_init``) when not given; ``batches`` defaults to
+    ``make_batches(cfg)``. After every epoch the full state is saved to ``checkpoint`` (if a
+    path is given); ``resume=path`` continues a saved run where it stopped. Ctrl-C returns the
+    history so far and leaves the last checkpoint whole; a NaN loss raises TrainingDiverged
+    naming the epoch and step. Losses are summed on the device and read once per epoch.
+    Taught in notebook 07.
+    """
+    cfg = cfg or Config()
+    device = cfg.torch_device
+    epochs = cfg.epochs
+    if quick_mode() and epochs > QUICK_EPOCHS:
+        announce_quick_mode()
+        epochs = QUICK_EPOCHS
+    torch.manual_seed(cfg.seed)
+    if G is None:
+        G = Generator(cfg.noise_dim).to(device).apply(weights_init)
+    if D is None:
+        D = Discriminator().to(device).apply(weights_init)
+    G.to(device).train()
+    D.to(device).train()
+    G_opt, D_opt = make_optimizers(cfg, G, D)
+    history, start_epoch = History(), 0
+    if resume is not None:
+        state = load_checkpoint(resume, map_location=device)
+        G.load_state_dict(state["G"])
+        D.load_state_dict(state["D"])
+        G_opt.load_state_dict(state["G_opt"])
+        D_opt.load_state_dict(state["D_opt"])
+        history, start_epoch = History.from_dict(state["history"]), state["epoch"]
+        restore_rng(state)
+        checkpoint = checkpoint or resume
+        print(f"Resuming from {resume} after epoch {start_epoch}.")
+    if batches is None:
+        batches = make_batches(cfg)
+    noise = fixed_noise(cfg)
+
+    epoch = start_epoch
+    try:
+        for epoch in range(start_epoch, epochs):
+            start = time.perf_counter()
+            sums = torch.zeros(4, device=device)
+            first_bad_step = torch.tensor(-1, device=device)
+            bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", leave=False, disable=not progress)
+            for step, (real_img, _) in enumerate(bar):
+                stats = train_step(G, D, G_opt, D_opt, real_img.to(device), cfg.noise_dim,
+                                   cfg.label_smoothing)
+                sums += stats
+                is_new_bad = (first_bad_step < 0) & ~torch.isfinite(stats[:2]).all()
+                first_bad_step = torch.where(is_new_bad, step, first_bad_step)
+            d_loss, g_loss, d_real, d_fake = (sums / len(batches)).tolist()  # the epoch's one sync
+            if first_bad_step.item() >= 0:
+                kept = f"; the last good checkpoint is {checkpoint}" if checkpoint and epoch else ""
+                raise TrainingDiverged(
+                    f"Loss became NaN/inf in epoch {epoch + 1}, step {first_bad_step.item() + 1}: "
+                    f"training stopped{kept}. Try a smaller lr.")
+            seconds = time.perf_counter() - start
+            history.record(d_loss, g_loss, d_real, d_fake, seconds, generate(G, noise))
+            print(f"epoch {epoch + 1:>2}/{epochs}  D loss {d_loss:.3f}  G loss {g_loss:.3f}  "
+                  f"D(x) {d_real:.2f}  D(G(z)) {d_fake:.2f}  {seconds:.1f} s")
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, G=G, D=D, G_opt=G_opt, D_opt=D_opt, cfg=cfg,
+                                history=history, epoch=epoch + 1)
+    except KeyboardInterrupt:
+        where = f"; the checkpoint of epoch {len(history)} at {checkpoint} is intact" if checkpoint else ""
+        print(f"Interrupted during epoch {epoch + 1}: returning the {len(history)} finished epochs{where}.")
+    return history
+
+
+def default_checkpoint_path(cfg: Config, out_dir="runs") -> Path:
+    """Where the command line keeps a run: ``runs/<dataset>/checkpoint.pt``."""
+    return Path(out_dir) / cfg.dataset / "checkpoint.pt"

@@ -1,0 +1,92 @@
+"""Pictures of what the networks see and make: image grids and loss curves.
+
+viz reads tensors and a History; it trains nothing. Taught in notebook 03 (show_tensor_images)
+and notebook 07 (plot_losses).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import torch
+from torchvision.utils import make_grid, save_image
+
+
+def _as_image_batch(tensor: torch.Tensor) -> torch.Tensor:
+    """Return a (B, C, H, W) view of ``tensor``; (B, H*W) with a square H*W is 1-channel."""
+    tensor = tensor.detach().cpu().float()
+    if tensor.dim() == 2:
+        side = round(tensor.size(1) ** 0.5)
+        if side * side != tensor.size(1):
+            raise ValueError(f"show_tensor_images got a (B, {tensor.size(1)}) tensor; a flat image "
+                             "needs a square number of pixels, e.g. (B, 784) for 28x28.")
+        return tensor.view(-1, 1, side, side)
+    if tensor.dim() != 4 or tensor.size(1) not in (1, 3):
+        raise ValueError(f"show_tensor_images needs (B, C, H, W) with C = 1 or 3, or (B, H*W); got "
+                         f"shape {tuple(tensor.shape)}. Add a batch dimension with .unsqueeze(0).")
+    return tensor
+
+
+def image_grid(tensor: torch.Tensor, num_images: int = 16, nrow: int = 4) -> torch.Tensor:
+    """Lay the first ``num_images`` images in [-1, 1] out as one (C, H, W) grid in [0, 1]."""
+    images = _as_image_batch(tensor)[:num_images]
+    images = (images + 1) / 2  # [-1, 1] (tanh's range) -> [0, 1] (what imshow expects)
+    return make_grid(images, nrow=nrow).clamp(0, 1)
+
+
+def show_tensor_images(tensor_img: torch.Tensor, num_images: int = 16, nrow: int = 4, ax=None,
+                       title: str | None = None):
+    """Show a batch of images in [-1, 1] as one grid, without axes.
+
+    Takes (B, C, H, W) or flat (B, H*W) tensors on any device, with or without grad.
+    Line by line: detach and move to the CPU (matplotlib needs plain numbers), map [-1, 1]
+    to [0, 1], tile with ``make_grid``, then permute (C, H, W) -> (H, W, C), the order
+    matplotlib draws. Taught in notebook 03.
+    """
+    grid = image_grid(tensor_img, num_images, nrow)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(nrow * 1.2, nrow * 1.2))
+    channels = _as_image_batch(tensor_img).size(1)
+    if channels == 1:
+        ax.imshow(grid[0].numpy(), cmap="gray", vmin=0, vmax=1)  # make_grid copies 1 channel to 3
+    else:
+        ax.imshow(grid.permute(1, 2, 0).numpy())
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def save_grid(tensor: torch.Tensor, path, nrow: int = 8) -> Path:
+    """Save images in [-1, 1] as one PNG grid (torchvision's ``save_image``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(_as_image_batch(tensor).add(1).div(2).clamp(0, 1), path, nrow=nrow)
+    return path
+
+
+def plot_losses(history, ax=None, title: str = "Losses per epoch"):
+    """Plot the mean D and G loss of every epoch of a History. Taught in notebook 07."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    epochs = range(1, len(history) + 1)
+    ax.plot(epochs, history.d_loss, "o-", label="D loss")
+    ax.plot(epochs, history.g_loss, "o-", label="G loss")
+    ax.axhline(0.693, color="grey", ls=":", lw=1, label="ln 2 (D guessing)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("binary cross-entropy")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def show_progress(history, epochs=None, num_images: int = 8):
+    """Show the fixed-noise samples of several epochs as rows, to watch the digits form."""
+    epochs = list(epochs) if epochs is not None else sorted({0, len(history) // 4, len(history) // 2,
+                                                              len(history) - 1})
+    fig, axes = plt.subplots(len(epochs), 1, figsize=(num_images * 0.9, len(epochs) * 1.1))
+    for ax, epoch in zip(list(getattr(axes, "flat", [axes])), epochs):
+        show_tensor_images(history.sample_images(epoch), num_images, nrow=num_images, ax=ax)
+        ax.set_title(f"epoch {epoch + 1}", fontsize=9, loc="left")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,41 @@
+"""Shared fixtures for the unit tests: headless matplotlib, no quick mode, tiny IDX folders."""
+import gzip
+import struct
+
+import matplotlib
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _plain_environment(monkeypatch):
+    """Unit tests choose their data explicitly: no quick mode, no data folder from outside."""
+    monkeypatch.delenv("GANLAB_QUICK", raising=False)
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+
+
+def write_idx(path, tensor: torch.Tensor, gz: bool = False) -> None:
+    """Write a uint8 tensor as an IDX file (the MNIST format), optionally gzip'd."""
+    header = struct.pack(">BBBB", 0, 0, 0x08, tensor.dim()) + struct.pack(f">{tensor.dim()}I", *tensor.shape)
+    data = header + tensor.to(torch.uint8).contiguous().numpy().tobytes()
+    opener = gzip.open if gz else open
+    with opener(path, "wb") as f:
+        f.write(data)
+
+
+@pytest.fixture
+def make_raw_folder(tmp_path):
+    """Build ``<tmp>/MNIST/raw`` with 20 train / 5 test random images; returns the root."""
+    def build(gz: bool = False, class_name: str = "MNIST", n_train: int = 20, n_test: int = 5):
+        raw = tmp_path / class_name / "raw"
+        raw.mkdir(parents=True)
+        g = torch.Generator().manual_seed(0)
+        suffix = ".gz" if gz else ""
+        for prefix, n in (("train", n_train), ("t10k", n_test)):
+            write_idx(raw / f"{prefix}-images-idx3-ubyte{suffix}",
+                      torch.randint(0, 256, (n, 28, 28), generator=g), gz)
+            write_idx(raw / f"{prefix}-labels-idx1-ubyte{suffix}", torch.arange(n) % 10, gz)
+        return tmp_path
+    return build

@@ -1,0 +1,76 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ganlab.__main__ import main
+from ganlab.data import SAMPLE_DIR
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_train_then_sample_end_to_end_on_the_committed_sample(tmp_path, capsys):
+    out = tmp_path / "runs"
+    assert main(["train", "--epochs", "1", "--out", str(out), "--data-dir", str(SAMPLE_DIR),
+                 "--device", "cpu", "--no-progress"]) == 0
+    run = out / "mnist"
+    for name in ("checkpoint.pt", "losses.png", "history.json", "samples/epoch_01.png"):
+        assert (run / name).is_file(), name
+    rows = json.loads((run / "history.json").read_text())
+    assert [r["epoch"] for r in rows] == [1] and rows[0]["d_loss"] > 0
+    assert "Wrote" in capsys.readouterr().out
+
+    assert main(["train", "--epochs", "2", "--out", str(out), "--data-dir", str(SAMPLE_DIR),
+                 "--device", "cpu", "--no-progress", "--resume"]) == 0
+    assert len(json.loads((run / "history.json").read_text())) == 2
+    assert "Resuming" in capsys.readouterr().out
+
+    grid = tmp_path / "grid.png"
+    assert main(["sample", "--checkpoint", str(run / "checkpoint.pt"), "--n", "9", "--out", str(grid)]) == 0
+    assert grid.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_missing_data_falls_back_to_the_sample_in_one_line(tmp_path, capsys, monkeypatch):
+    from ganlab import data
+    monkeypatch.setattr(data, "_download", lambda root, dataset: False)  # tests stay offline
+    assert main(["train", "--epochs", "1", "--out", str(tmp_path), "--data-dir", str(tmp_path / "none"),
+                 "--device", "cpu", "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("MNIST is not in") and lines[0].endswith("committed 1,000-image sample instead.")
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["train", "--epochs", "0"], "--epochs: must be a positive whole number"),
+    (["train", "--dataset", "cifar"], "invalid choice: 'cifar'"),
+    (["train", "--lr", "3"], "lr must be between 0 and 1"),
+    (["sample", "--checkpoint", "nope.pt"], "No checkpoint at nope.pt"),
+    (["sample"], "the following arguments are required: --checkpoint"),
+    (["fly"], "invalid choice: 'fly'"),
+])
+def test_bad_arguments_exit_2_with_one_line(argv, words, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert words in err[-1]
+
+
+def test_resume_without_checkpoint_and_overwrite_are_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--out", str(tmp_path), "--resume"])
+    assert "no checkpoint at" in capsys.readouterr().err
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / "checkpoint.pt").write_bytes(b"precious")
+    with pytest.raises(SystemExit):
+        main(["train", "--out", str(tmp_path)])
+    assert "add --resume" in capsys.readouterr().err
+    assert (tmp_path / "mnist" / "checkpoint.pt").read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["sample"]])
+def test_help_on_every_command(command):
+    result = subprocess.run([sys.executable, "-m", "ganlab", *command, "--help"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "usage: python -m ganlab" in result.stdout

@@ -1,0 +1,52 @@
+import pytest
+import torch
+
+from ganlab.config import Config, resolve_device
+
+
+def test_defaults_follow_the_course_with_the_sound_lr():
+    cfg = Config()
+    assert (cfg.batch_size, cfg.noise_dim, cfg.epochs) == (128, 64, 20)
+    assert (cfg.lr, cfg.beta_1, cfg.beta_2) == (2e-4, 0.5, 0.99)
+    assert cfg.rotation == 0 and cfg.dataset == "mnist" and cfg.device == "auto"
+    assert "0.002" in Config.__doc__ and "rotation" in Config.__doc__
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("batch_size", 0, "batch_size must be a positive whole number"),
+    ("noise_dim", -3, "noise_dim must be a positive whole number"),
+    ("epochs", 2.5, "epochs must be a positive whole number"),
+    ("lr", 0.0, "lr must be between 0 and 1"),
+    ("lr", 1.5, "lr must be between 0 and 1"),
+    ("beta_1", 1.0, "beta_1 must be in [0, 1)"),
+    ("beta_2", -0.1, "beta_2 must be in [0, 1)"),
+    ("dataset", "cifar", "one of mnist, fashion; got 'cifar'"),
+    ("device", "tpu", "one of auto, cuda, mps, cpu"),
+    ("rotation", -5, "rotation must be between 0 and 180"),
+    ("label_smoothing", 0.7, "label_smoothing must be in [0, 0.5)"),
+])
+def test_bad_values_raise_one_clear_sentence(field, value, words):
+    with pytest.raises(ValueError) as info:
+        Config(**{field: value})
+    message = str(info.value)
+    assert words in message
+    assert "\n" not in message
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a GPU")
+def test_cuda_without_gpu_says_how_to_enable_one():
+    with pytest.raises(ValueError, match="Runtime > Change runtime type > GPU"):
+        Config(device="cuda")
+
+
+def test_auto_device_resolves_to_something_present():
+    assert resolve_device("auto") in ("cuda", "mps", "cpu")
+    assert resolve_device("cpu") == "cpu"
+    assert Config(device="cpu").torch_device == torch.device("cpu")
+
+
+def test_dict_round_trip_and_unknown_fields():
+    cfg = Config(epochs=3, dataset="fashion", rotation=20)
+    assert Config.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError, match="Unknown Config fields"):
+        Config.from_dict({**cfg.to_dict(), "colour": "red"})
