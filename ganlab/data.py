@@ -44,8 +44,10 @@ CLASS_NAMES = {
 }
 #: The small committed sample (1,000 training and 200 test images per dataset).
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
-#: The repository's own data folder, used when no folder is named.
-REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_CHECKOUT = Path(__file__).resolve().parent.parent
+#: Used when no folder is named: data/ of the repository checkout, or of the working
+#: directory for an installed ganlab (on Colab: /content/data).
+REPO_DATA_DIR = _CHECKOUT / "data" if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd() / "data"
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -141,13 +143,14 @@ def make_transform(rotation: float = 0.0) -> T.Compose:
     return T.Compose(steps)
 
 
-def load_dataset(cfg: Config | None = None, *, train: bool = True, transform=None,
-                 download: bool = True) -> datasets.MNIST:
-    """Load ``cfg.dataset`` with torchvision, from the data folder or by download.
+def dataset_root(cfg: Config | None = None, *, download: bool = True) -> Path:
+    """Return the folder to hand torchvision for ``cfg.dataset``, ready to read.
 
-    With ``GANLAB_QUICK=1`` the small committed sample is read instead, and a line says so.
-    Raises DatasetNotFoundError, in one line naming the folder, the files and the variable,
-    when the files are neither there nor downloadable. Taught in notebook 02.
+    Looks in the data folder (``cfg.data_dir``, else ``$GANLAB_DATA_DIR``, else ``data/``),
+    unpacks ``.gz`` files, else tries torchvision's download. With ``GANLAB_QUICK=1`` it is the
+    small committed sample, and a line says so. Raises DatasetNotFoundError, in one line naming
+    the folder, the files and the variable, when the files are neither there nor downloadable.
+    Taught in notebook 02.
     """
     cfg = cfg or Config()
     if quick_mode():
@@ -160,9 +163,20 @@ def load_dataset(cfg: Config | None = None, *, train: bool = True, transform=Non
         ready = root
     if ready is None:
         raise DatasetNotFoundError(_missing_data_message(root, cfg.dataset))
+    return ready
+
+
+def load_dataset(cfg: Config | None = None, *, train: bool = True, transform=None,
+                 download: bool = True) -> datasets.MNIST:
+    """Load ``cfg.dataset`` with torchvision and the course's transform (see ``dataset_root``).
+
+    Taught in notebook 02.
+    """
+    cfg = cfg or Config()
+    root = dataset_root(cfg, download=download)
     if transform is None:
         transform = make_transform(cfg.rotation)
-    return DATASET_CLASSES[cfg.dataset](str(ready), train=train, download=False, transform=transform)
+    return DATASET_CLASSES[cfg.dataset](str(root), train=train, download=False, transform=transform)
 
 
 def load_sample_dataset(dataset: str = "mnist", *, train: bool = True, transform=None):
