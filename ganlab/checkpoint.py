@@ -62,9 +62,12 @@ def restore_rng(state: dict) -> None:
 
 
 def generator_from_checkpoint(path, device="cpu") -> tuple[Generator, Config]:
-    """Rebuild the trained generator of a checkpoint, in eval mode, with its Config."""
+    """Rebuild the trained generator of a checkpoint, in eval mode, with its Config.
+
+    The Config's device becomes "auto": a run saved on a GPU machine loads on a laptop too.
+    """
     state = load_checkpoint(path, map_location=device)
-    cfg = Config.from_dict(state["config"], device="cpu")
+    cfg = Config.from_dict(state["config"], device="auto")
     G = Generator(cfg.noise_dim).to(device)
     G.load_state_dict(state["G"])
     return G.eval(), cfg

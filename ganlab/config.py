@@ -89,7 +89,7 @@ class Config:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict, **overrides) -> "Config":
+    def from_dict(cls, values: dict, **overrides) -> Config:
         """Rebuild a Config from ``to_dict()``'s output; unknown keys are an error."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)

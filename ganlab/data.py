@@ -226,7 +226,7 @@ class DeviceBatches:
         self.rotation = rotation
 
     @classmethod
-    def from_config(cls, cfg: Config, dataset=None) -> "DeviceBatches":
+    def from_config(cls, cfg: Config, dataset=None) -> DeviceBatches:
         """Build the batches ``cfg`` asks for (its dataset, batch size, device, rotation)."""
         dataset = dataset if dataset is not None else load_dataset(cfg)
         return cls(dataset, cfg.batch_size, cfg.torch_device, cfg.rotation)

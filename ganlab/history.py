@@ -44,7 +44,7 @@ class History:
         return {name: list(getattr(self, name)) for name in (*METRICS, "samples")}
 
     @classmethod
-    def from_dict(cls, values: dict) -> "History":
+    def from_dict(cls, values: dict) -> History:
         return cls(**{name: list(values.get(name, [])) for name in (*METRICS, "samples")})
 
     def to_json(self) -> str:

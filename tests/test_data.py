@@ -7,8 +7,15 @@ from torchvision import datasets
 
 from ganlab import data
 from ganlab.config import Config
-from ganlab.data import (DatasetNotFoundError, DeviceBatches, load_dataset, load_sample_dataset,
-                         make_loader, resolve_data_dir, rotate_batch)
+from ganlab.data import (
+    DatasetNotFoundError,
+    DeviceBatches,
+    load_dataset,
+    load_sample_dataset,
+    make_loader,
+    resolve_data_dir,
+    rotate_batch,
+)
 
 
 def test_data_folder_resolution_order(monkeypatch, tmp_path):

@@ -18,7 +18,7 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notebook_format import NOTEBOOKS, clean, problems  # noqa: E402
+from notebook_format import NOTEBOOKS, clean, problems
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,75 @@
+"""The committed notebooks: executed, clean, and following the house conventions.
+
+nbval (``make test-notebooks``) re-runs them; these checks read the committed files only.
+"""
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import set_repo
+from notebook_format import BADGE_URL, SETUP_CELL, problems
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EXPECTED = ["01_configuration", "02_load_dataset", "03_batching", "04_discriminator",
+            "05_generator", "06_loss", "07_training_loop", "08_fashion_mnist"]
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_all_eight_notebooks_are_there():
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_executed_in_order_without_errors_and_clean(path):
+    assert problems(read(path)) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_house_conventions(path):
+    nb = read(path)
+    first, setup, last = nb.cells[0], nb.cells[1], nb.cells[-1]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    repo, branch = set_repo.current(ROOT / "README.md")
+    assert BADGE_URL.format(repo=repo, branch=branch, name=path.name) in first.source
+    assert "learn" in first.source.lower()
+    assert setup.cell_type == "code"
+    assert setup.source == SETUP_CELL.replace('"ganlab-course/ganlab"', f'"{repo}"').replace(
+        'BRANCH = "main"', f'BRANCH = "{branch}"')
+    assert last.cell_type == "markdown"
+    if path.stem != EXPECTED[-1]:
+        following = EXPECTED[EXPECTED.index(path.stem) + 1]
+        assert f"({following}.ipynb)" in last.source
+    assert nb.metadata["accelerator"] == "GPU"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_at_least_two_checked_cells_with_outputs(path):
+    checked = [c for c in read(path).cells
+               if c.cell_type == "code" and c.source.startswith("# NBVAL_CHECK_OUTPUT")]
+    assert len(checked) >= 2
+    assert all(c.outputs for c in checked)
+    for cell in checked:  # nothing device-dependent in a cell that must match everywhere
+        text = "".join(o.get("text", "") for o in cell.outputs)
+        assert not re.search(r"\bcuda:\d\b|Tesla|NVIDIA", text)
+
+
+def test_set_repo_rewrites_badges_and_setup_cells(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "README.md").write_text((ROOT / "README.md").read_text())
+    for path in NOTEBOOKS[:2]:
+        (tmp_path / "notebooks" / path.name).write_text(path.read_text())
+    set_repo.main(["teacher/dcgan-class", "--branch", "spring"], root=tmp_path)
+    assert set_repo.current(tmp_path / "README.md") == ("teacher/dcgan-class", "spring")
+    nb = read(tmp_path / "notebooks" / NOTEBOOKS[0].name)
+    assert "github/teacher/dcgan-class/blob/spring/notebooks/" in nb.cells[0].source
+    assert 'REPO = "teacher/dcgan-class"' in nb.cells[1].source
+    assert 'BRANCH = "spring"' in nb.cells[1].source
+    assert "ganlab-course" not in (tmp_path / "notebooks" / NOTEBOOKS[0].name).read_text()
