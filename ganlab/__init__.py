@@ -5,8 +5,10 @@ teaches it.
 """
 from .checkpoint import discriminator_from_checkpoint, generator_from_checkpoint, load_checkpoint, save_checkpoint
 from .config import Config, quick_mode, resolve_device
+from .dashboard import LiveDashboard, progress_animation, save_progress_gif
 from .data import (CLASS_NAMES, DatasetNotFoundError, DeviceBatches, dataset_root, load_dataset, make_batches,
                    make_loader, make_transform)
+from .explorer import interpolation_strip, latent_explorer, nearest_real, show_nearest_real
 from .history import History
 from .losses import fake_loss, real_loss
 from .models import Discriminator, Generator, disc_block, gen_block, weights_init
@@ -17,9 +19,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CLASS_NAMES", "Config", "DatasetNotFoundError", "DeviceBatches", "Discriminator", "Generator",
-    "History", "TrainingDiverged", "dataset_root", "disc_block", "discriminator_from_checkpoint",
-    "fake_loss", "gen_block", "generate", "generator_from_checkpoint", "load_checkpoint",
-    "load_dataset", "make_batches", "make_loader", "make_optimizers", "make_transform", "plot_losses",
-    "quick_mode", "real_loss", "resolve_device", "save_checkpoint", "save_grid", "show_progress",
+    "History", "LiveDashboard", "TrainingDiverged", "dataset_root", "disc_block", "discriminator_from_checkpoint",
+    "fake_loss", "gen_block", "generate", "generator_from_checkpoint", "interpolation_strip", "latent_explorer", "load_checkpoint",
+    "load_dataset", "make_batches", "make_loader", "make_optimizers", "make_transform", "nearest_real", "plot_losses", "progress_animation",
+    "quick_mode", "real_loss", "resolve_device", "save_checkpoint", "save_grid", "save_progress_gif", "show_nearest_real", "show_progress",
     "show_tensor_images", "train", "train_step", "weights_init",
 ]

@@ -82,12 +82,14 @@ def run_train(args, parser) -> int:
     for epoch in range(len(history)):
         save_grid(history.sample_images(epoch), run_dir / "samples" / f"epoch_{epoch + 1:02d}.png")
     (run_dir / "history.json").write_text(history.to_json())
+    from .dashboard import save_progress_gif
+    save_progress_gif(history, run_dir / "progress.gif")
     import matplotlib.pyplot as plt
     ax = plot_losses(history, title=f"{cfg.dataset}: losses per epoch")
     ax.figure.savefig(run_dir / "losses.png", dpi=100, bbox_inches="tight")
     plt.close(ax.figure)
-    print(f"Wrote {checkpoint}, {run_dir / 'samples'}/epoch_NN.png, {run_dir / 'losses.png'} "
-          f"and {run_dir / 'history.json'}.")
+    print(f"Wrote {checkpoint}, {run_dir / 'samples'}/epoch_NN.png, {run_dir / 'losses.png'}, "
+          f"{run_dir / 'progress.gif'} and {run_dir / 'history.json'}.")
     return 0
 
 

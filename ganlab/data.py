@@ -219,11 +219,12 @@ class DeviceBatches:
     """
 
     def __init__(self, dataset, batch_size: int, device: str | torch.device = "cpu",
-                 rotation: float = 0.0):
+                 rotation: float = 0.0, shuffle: bool = True):
         self.images = dataset.data.to(device).unsqueeze(1)  # (N, 1, 28, 28) uint8
         self.labels = torch.as_tensor(dataset.targets).to(device)
         self.batch_size = batch_size
         self.rotation = rotation
+        self.shuffle = shuffle
 
     @classmethod
     def from_config(cls, cfg: Config, dataset=None) -> DeviceBatches:
@@ -235,7 +236,8 @@ class DeviceBatches:
         return math.ceil(len(self.images) / self.batch_size)
 
     def __iter__(self):
-        order = torch.randperm(len(self.images)).to(self.images.device)
+        n = len(self.images)
+        order = (torch.randperm(n) if self.shuffle else torch.arange(n)).to(self.images.device)
         for start in range(0, len(order), self.batch_size):
             index = order[start:start + self.batch_size]
             images = self.images[index].float().div_(255)  # what ToTensor does

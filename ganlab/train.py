@@ -80,7 +80,7 @@ def generate(G, noise: torch.Tensor) -> torch.Tensor:
 
 
 def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint=None,
-          resume=None, progress: bool = True) -> History:
+          resume=None, progress: bool = True, live: bool = False, on_epoch=None) -> History:
     """Train G and D for ``cfg.epochs`` epochs and return the per-epoch History.
 
     G and D are built (seeded, ``weights_init``) when not given; ``batches`` defaults to
@@ -88,6 +88,8 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
     path is given); ``resume=path`` continues a saved run where it stopped. Ctrl-C returns the
     history so far and leaves the last checkpoint whole; a NaN loss raises TrainingDiverged
     naming the epoch and step. Losses are summed on the device and read once per epoch.
+    ``on_epoch(history)`` is called after each epoch; ``live=True`` in a notebook shows a
+    dashboard (losses and samples) updated in place, and does nothing elsewhere.
     Taught in notebook 07.
     """
     cfg = cfg or Config()
@@ -118,6 +120,11 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
     if batches is None:
         batches = make_batches(cfg)
     noise = fixed_noise(cfg)
+    callbacks = [on_epoch] if on_epoch else []
+    if live:
+        from .dashboard import LiveDashboard, in_notebook  # the one upward import: opt-in display
+        if in_notebook():
+            callbacks.append(LiveDashboard().update)
 
     epoch = start_epoch
     try:
@@ -125,7 +132,8 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
             start = time.perf_counter()
             sums = torch.zeros(4, device=device)
             first_bad_step = torch.tensor(-1, device=device)
-            bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", leave=False, disable=not progress)
+            bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", leave=False,
+                       **({} if progress else {"disable": True}))  # TQDM_DISABLE=1 also works
             for step, (real_img, _) in enumerate(bar):
                 stats = train_step(G, D, G_opt, D_opt, real_img.to(device), cfg.noise_dim,
                                    cfg.label_smoothing)
@@ -145,6 +153,8 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
             if checkpoint is not None:
                 save_checkpoint(checkpoint, G=G, D=D, G_opt=G_opt, D_opt=D_opt, cfg=cfg,
                                 history=history, epoch=epoch + 1)
+            for callback in callbacks:
+                callback(history)
     except KeyboardInterrupt:
         where = f"; the checkpoint of epoch {len(history)} at {checkpoint} is intact" if checkpoint else ""
         print(f"Interrupted during epoch {epoch + 1}: returning the {len(history)} finished epochs{where}.")

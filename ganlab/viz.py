@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import torch
 from torchvision.utils import make_grid, save_image
 
@@ -74,6 +75,7 @@ def plot_losses(history, ax=None, title: str = "Losses per epoch"):
     ax.plot(epochs, history.g_loss, "o-", label="G loss")
     ax.axhline(0.693, color="grey", ls=":", lw=1, label="ln 2 (D guessing)")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("binary cross-entropy")
     ax.set_title(title)
     ax.legend()

@@ -79,6 +79,18 @@ def test_resume_gives_the_same_losses_as_an_uninterrupted_run(small_dataset, tmp
     assert load_checkpoint(path)["epoch"] == 3
 
 
+def test_fast_path_and_dataloader_train_identically_in_the_same_order(small_dataset):
+    # Same images in the same order (no shuffle) and the same noise: the same losses. The
+    # DataLoader gets its own generator: its iterator draws a seed, which would shift the noise.
+    from torch.utils.data import DataLoader
+    cfg = small_config(epochs=2)
+    loader = DataLoader(small_dataset, batch_size=cfg.batch_size, shuffle=False, generator=torch.Generator())
+    readable = train(cfg, batches=loader)
+    fast = train(cfg, batches=DeviceBatches(small_dataset, cfg.batch_size, "cpu", shuffle=False))
+    for a, b in zip(losses(readable), losses(fast)):
+        assert a == pytest.approx(b, rel=1e-5)
+
+
 def test_dataloader_path_trains_like_the_fast_path(small_dataset):
     cfg = small_config(epochs=3, fast=False)
     slow = train(cfg, batches=make_loader(cfg, small_dataset))

@@ -4,7 +4,8 @@ usage: python tools/run_notebooks.py [NOTEBOOK ...]        (default: all of note
 Runs each notebook top to bottom in a fresh kernel of this Python (nbclient), in notebooks/,
 then cleans volatile metadata. Full data and full epochs: GANLAB_QUICK must be off. Point
 GANLAB_DATA_DIR at the datasets first. Progress bars are off (TQDM_DISABLE=1) so the saved
-notebook holds the per-epoch lines rather than widget placeholders.
+notebook holds the per-epoch lines rather than widget placeholders, and GANLAB_STATIC=1
+so the latent explorer saves a static strip that GitHub can show.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def main(argv=None) -> int:
     if os.environ.get("GANLAB_QUICK", "0") not in ("", "0"):
         ap.error("GANLAB_QUICK is set: committed outputs must come from a full run; unset it.")
     os.environ["TQDM_DISABLE"] = "1"
+    os.environ["GANLAB_STATIC"] = "1"  # static pictures instead of widgets: readable on GitHub
     paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     status = 0
     for path in paths:
