@@ -69,7 +69,7 @@ def progress_animation(history, num_images: int = 16, interval: int = 400):
     fig, ax = plt.subplots(figsize=(4, 4.3))
     ax.axis("off")
     frames = [image_grid(history.sample_images(e), num_images, nrow)[0].numpy() for e in range(len(history))]
-    shown = ax.imshow(frames[0], cmap="gray", vmin=0, vmax=1)
+    shown = ax.imshow(frames[0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")  # sharp pixels, 3x smaller HTML
     title = ax.set_title("epoch 1")
 
     def draw(epoch):

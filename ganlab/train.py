@@ -4,6 +4,7 @@ Taught in notebook 07.
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -23,6 +24,11 @@ N_FIXED_SAMPLES = 64
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite: training stopped, the last good checkpoint was kept."""
+
+
+def bars_disabled_by_env() -> bool:
+    """True when ``TQDM_DISABLE`` is set: tqdm's notebook bar ignores it, so ganlab honours it."""
+    return os.environ.get("TQDM_DISABLE", "").lower() not in ("", "0", "false")
 
 
 def train_step(G, D, G_opt, D_opt, real_img, noise_dim: int, smoothing: float = 0.0):
@@ -133,7 +139,7 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
             sums = torch.zeros(4, device=device)
             first_bad_step = torch.tensor(-1, device=device)
             bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", leave=False,
-                       **({} if progress else {"disable": True}))  # TQDM_DISABLE=1 also works
+                       disable=not progress or bars_disabled_by_env())
             for step, (real_img, _) in enumerate(bar):
                 stats = train_step(G, D, G_opt, D_opt, real_img.to(device), cfg.noise_dim,
                                    cfg.label_smoothing)
