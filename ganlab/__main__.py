@@ -1,7 +1,9 @@
-"""The command line: ``python -m ganlab train | sample``, the notebooks' training from a shell.
+"""The command line: ``python -m ganlab train | sample | evaluate | classifier``, from a shell.
 
     python -m ganlab train [--dataset mnist|fashion] [--epochs N] [--out DIR] [--resume]
     python -m ganlab sample --checkpoint PATH [--n 64] [--out grid.png]
+    python -m ganlab evaluate --checkpoint PATH [--n 10000]
+    python -m ganlab classifier --dataset mnist|fashion [--epochs N] [--seed S] [--data-dir DIR]
 """
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ganlab",
-                                     description="Train the course's DCGAN and sample from it.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample}")
+                                     description="Train the course's DCGAN, sample from it and score it.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,evaluate,classifier}")
 
     train = commands.add_parser("train", help="train a DCGAN and write its samples",
                                 description="Train the DCGAN; writes the checkpoint, a sample grid "
@@ -46,6 +48,26 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", default="samples.png", help="PNG to write (default: samples.png)")
     sample.add_argument("--seed", type=int, default=0)
     sample.set_defaults(run=run_sample, parser=sample)
+
+    evaluate = commands.add_parser("evaluate", help="score a checkpoint's samples with a classifier",
+                                   description="Score N generated images (Frechet distance to the real test "
+                                               "set, classes covered, confidence) beside real images.")
+    evaluate.add_argument("--checkpoint", required=True, help="a checkpoint.pt written by train")
+    evaluate.add_argument("--n", type=_positive_int, default=10_000, help="how many images (default: 10000)")
+    evaluate.add_argument("--data-dir", default=None, help="dataset folder (default: $GANLAB_DATA_DIR, else data/)")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.set_defaults(run=run_evaluate, parser=evaluate)
+
+    classifier = commands.add_parser("classifier", help="train the classifier that evaluate uses",
+                                     description="Train the metrics' classifier on the full dataset; writes "
+                                                 "ganlab/classifiers/DATASET.pt and its line in accuracy.json.")
+    classifier.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist")
+    classifier.add_argument("--epochs", type=_positive_int, default=None,
+                            help="passes over the training set (default: mnist 6, fashion 12)")
+    classifier.add_argument("--seed", type=int, default=0)
+    classifier.add_argument("--data-dir", default=None, help="dataset folder (default: $GANLAB_DATA_DIR, else data/)")
+    classifier.add_argument("--device", default="auto", help="auto, cuda, mps or cpu (default: auto)")
+    classifier.set_defaults(run=run_classifier, parser=classifier)
     return parser
 
 
@@ -105,6 +127,76 @@ def run_sample(args, parser) -> int:
     noise = torch.randn(args.n, cfg.noise_dim, generator=torch.Generator().manual_seed(args.seed))
     path = save_grid(generate(G, noise), args.out, nrow=max(1, round(args.n ** 0.5)))
     print(f"Wrote {args.n} samples to {path}.")
+    return 0
+
+
+def _metrics_table(fake: dict, real: dict, n_fake: int, n_real: int, names) -> str:
+    """The metrics of generated and real images side by side, with the class histogram."""
+    rows = [("Frechet distance (lower is better)", f"{fake['frechet']:.2f}", f"{real['frechet']:.2f}"),
+            ("classes covered, of 10 (higher)", str(fake["modes"]), str(real["modes"])),
+            ("KL from uniform classes (lower)", f"{fake['kl_uniform']:.3f}", f"{real['kl_uniform']:.3f}"),
+            ("mean confidence (higher)", f"{fake['confidence']:.3f}", f"{real['confidence']:.3f}")]
+    rows += [(f"  % classified as {name}", f"{100 * f:.1f}", f"{100 * r:.1f}")
+             for name, f, r in zip(names, fake["histogram"], real["histogram"])]
+    rows.insert(0, ("", f"generated ({n_fake:,})", f"real ({n_real:,})"))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows)
+
+
+def run_evaluate(args, parser) -> int:
+    from .checkpoint import generator_from_checkpoint, load_checkpoint
+    from .config import Config
+    from .data import CLASS_NAMES, SAMPLE_DIR, DatasetNotFoundError, load_dataset
+    from .diagnose import diagnose
+    from .history import History
+    from .metrics import evaluate, real_features, reference
+
+    try:
+        G, cfg = generator_from_checkpoint(args.checkpoint)
+        history = History.from_dict(load_checkpoint(args.checkpoint).get("history", {}))
+        data_dir = args.data_dir
+        try:
+            real_features(cfg.dataset, data_dir)
+        except DatasetNotFoundError as error:
+            print(f"{error} Comparing with the committed 200-image test sample instead.")
+            data_dir = str(SAMPLE_DIR)
+        fake = evaluate(G, cfg.dataset, n=args.n, seed=args.seed, data_dir=data_dir)
+        n_real = min(args.n, len(load_dataset(Config(dataset=cfg.dataset, data_dir=data_dir), download=False)))
+        real = reference(cfg.dataset, n=n_real, seed=args.seed, data_dir=data_dir)
+    except (FileNotFoundError, ValueError) as error:
+        parser.error(str(error))
+    epochs = f"{len(history)} epoch{'' if len(history) == 1 else 's'}"
+    print(f"{args.checkpoint}: {cfg.dataset}, {epochs} at lr {cfg.lr:g}; both columns are compared "
+          "with real test images.")
+    print(_metrics_table(fake, real, args.n, n_real, CLASS_NAMES[cfg.dataset]))
+    for warning in diagnose(history) or ["The loss history shows no sign of trouble."]:
+        print(warning)
+    return 0
+
+
+def run_classifier(args, parser) -> int:
+    import time
+
+    from .config import quick_mode, resolve_device
+    from .data import DatasetNotFoundError
+    from .metrics import DEFAULT_EPOCHS, save_classifier, train_classifier
+
+    if quick_mode():
+        parser.error("GANLAB_QUICK=1 would train the classifier on the 1,000-image sample; unset it.")
+    epochs = args.epochs or DEFAULT_EPOCHS[args.dataset]
+    start = time.process_time()
+    try:
+        model, accuracy = train_classifier(args.dataset, epochs, seed=args.seed, data_dir=args.data_dir,
+                                           device=args.device)
+    except (DatasetNotFoundError, ValueError) as error:
+        parser.error(str(error))  # a classifier from the 1,000-image sample would be a poor yardstick
+    device = resolve_device(args.device)
+    command = (f"python -m ganlab classifier --dataset {args.dataset} --epochs {epochs} --seed {args.seed} "
+               f"--device {device}")
+    record = {"test_accuracy": round(accuracy, 4), "epochs": epochs, "seed": args.seed, "command": command,
+              "device": device, "cpu_seconds": round(time.process_time() - start), "torch": torch.__version__}
+    path = save_classifier(model, args.dataset, record)
+    print(f"Test accuracy {100 * accuracy:.2f} % after {epochs} epochs; wrote {path}.")
     return 0
 
 

@@ -216,6 +216,10 @@ class DeviceBatches:
     and each batch is sliced, scaled exactly as ToTensor + Normalize would, and optionally
     rotated, without touching PIL or the CPU. Iterating gives (images, labels) like the
     DataLoader, last partial batch included, so both feed the same ``train_step``.
+
+    It reads the torchvision dataset's raw ``data`` and ``targets`` tensors, so the dataset's
+    own ``transform`` is not used (the scaling above replaces it) and a ``Subset`` will not do:
+    slice ``data``/``targets`` instead.
     """
 
     def __init__(self, dataset, batch_size: int, device: str | torch.device = "cpu",

@@ -42,7 +42,8 @@ def show_tensor_images(tensor_img: torch.Tensor, num_images: int = 16, nrow: int
     Takes (B, C, H, W) or flat (B, H*W) tensors on any device, with or without grad.
     Line by line: detach and move to the CPU (matplotlib needs plain numbers), map [-1, 1]
     to [0, 1], tile with ``make_grid``, then permute (C, H, W) -> (H, W, C), the order
-    matplotlib draws. Taught in notebook 03.
+    matplotlib draws (a one-channel grid is drawn from its first channel with a gray colour
+    map instead). Taught in notebook 03.
     """
     grid = image_grid(tensor_img, num_images, nrow)
     if ax is None:

@@ -1,0 +1,61 @@
+import pytest
+
+from ganlab.diagnose import diagnose
+from ganlab.history import History
+
+
+def history(d_loss, g_loss, d_real=None, d_fake=None):
+    n = len(d_loss)
+    return History(d_loss=list(d_loss), g_loss=list(g_loss), d_real=list(d_real or [0.6] * n),
+                   d_fake=list(d_fake or [0.4] * n), seconds=[1.0] * n)
+
+
+def test_a_healthy_run_gives_no_warnings():
+    # The shape of a real 20-epoch MNIST run at lr 2e-4: G loss rises early, then both settle.
+    d = [0.633, 0.578, 0.523, 0.489, 0.503, 0.527, 0.542, 0.549, 0.553, 0.555]
+    g = [0.765, 0.849, 0.954, 1.041, 1.051, 1.019, 1.005, 0.994, 0.999, 0.997]
+    assert diagnose(history(d, g)) == []
+    assert diagnose(History()) == []
+
+
+def test_discriminator_winning_while_g_loss_climbs_is_imbalance():
+    d = [0.5, 0.3, 0.15, 0.08, 0.05]
+    g = [1.0, 1.5, 2.5, 3.5, 4.5]
+    warnings = diagnose(history(d, g, d_fake=[0.4, 0.2, 0.1, 0.04, 0.02]))
+    assert len(warnings) == 1 and warnings[0].startswith("Imbalance")
+    assert "discriminator" in warnings[0] and "try" in warnings[0]
+
+
+def test_a_climbing_g_loss_alone_is_not_imbalance():
+    assert diagnose(history([0.5] * 5, [1.0, 1.5, 2.0, 2.5, 3.0])) == []  # D is not winning
+    assert diagnose(history([0.05] * 5, [1.0, 1.5, 2.0, 1.9, 2.1])) == []  # only 2 rises in a row
+
+
+def test_sharp_g_drop_with_flat_d_loss_is_mode_collapse():
+    warnings = diagnose(history([0.60, 0.61, 0.62, 0.62], [1.0, 1.0, 0.5, 0.5]))
+    assert len(warnings) == 1 and "mode collapse" in warnings[0] and "epoch 3" in warnings[0]
+    assert diagnose(history([0.60, 0.61, 0.30, 0.3], [1.0, 1.0, 0.5, 0.5])) == []  # D moved too
+
+
+@pytest.mark.parametrize("d, g, words", [
+    ([0.5, float("nan")], [1.0, 1.0], "D loss is nan in epoch 2"),
+    ([0.5, 0.5], [1.0, float("inf")], "G loss is inf in epoch 2"),
+    ([0.5, 0.5, 0.5], [1.0, 12.0, 30.0], "G loss is 12 in epoch 2"),
+])
+def test_non_finite_or_huge_losses_are_divergence(d, g, words):
+    warnings = diagnose(history(d, g))
+    assert len(warnings) == 1 and warnings[0].startswith("Divergence") and words in warnings[0]
+    assert "smaller learning rate" in warnings[0]
+
+
+def test_every_warning_is_one_sentence():
+    runs = [history([0.5, 0.3, 0.15, 0.08, 0.05], [1.0, 1.5, 2.5, 3.5, 4.5], d_fake=[0.4, 0.2, 0.1, 0.04, 0.02]),
+            history([0.6, 0.61], [1.0, 0.5]), history([0.5], [float("nan")])]
+    for run in runs:
+        for warning in diagnose(run):
+            assert warning.endswith(".") and warning.count(". ") == 0 and "\n" not in warning
+
+
+def test_lists_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="differ in length"):
+        diagnose(History(d_loss=[0.5, 0.5], g_loss=[1.0], d_fake=[0.4, 0.4]))
