@@ -31,9 +31,20 @@ def save_checkpoint(path, *, G, D, G_opt, D_opt, cfg: Config, history, epoch: in
         "rng_cpu": torch.get_rng_state(),
         "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
+    return atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def atomic_write(path, write) -> Path:
+    """Call ``write(tmp)``, then rename tmp to ``path``: a crash mid-write leaves the old file whole.
+
+    The rename (``os.replace``) is atomic on POSIX and Windows. Checkpoints and the metrics'
+    classifier weights are saved this way.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)  # atomic on POSIX and Windows: the old file stays whole until now
+    write(tmp)
+    os.replace(tmp, path)
     return path
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import time
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checkpoint import atomic_write
 from .config import DATASETS, Config
 from .data import dataset_root, load_dataset
 from .train import generate
@@ -124,7 +124,7 @@ def train_classifier(dataset: str = "mnist", epochs: int | None = None, seed: in
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
     for epoch in range(epochs):
         model.train()
-        start, total = time.perf_counter(), 0.0
+        start, total = time.perf_counter(), torch.zeros((), device=cfg.torch_device)
         order = torch.randperm(len(images), generator=shuffle)
         for i in range(0, len(order), batch_size):
             index = order[i:i + batch_size]
@@ -134,9 +134,9 @@ def train_classifier(dataset: str = "mnist", epochs: int | None = None, seed: in
             loss.backward()
             optimizer.step()
             schedule.step()
-            total += loss.item() * len(index)
+            total += loss.detach() * len(index)  # summed on the device: no sync per step
         if progress:
-            print(f"epoch {epoch + 1:>2}/{epochs}  loss {total / len(images):.4f}  "
+            print(f"epoch {epoch + 1:>2}/{epochs}  loss {total.item() / len(images):.4f}  "
                   f"{time.perf_counter() - start:.1f} s")
     test_accuracy = accuracy(model, images_from_pixels(test_set.data), torch.as_tensor(test_set.targets))
     return model.cpu().eval(), test_accuracy
@@ -147,22 +147,13 @@ def classifier_path(dataset: str) -> Path:
     return CLASSIFIER_DIR / f"{dataset}.pt"
 
 
-def _atomic_write(path: Path, write) -> Path:
-    """Call ``write(tmp)`` then rename tmp to ``path``: the old file stays whole until then."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
-    return path
-
-
 def save_classifier(model: Classifier, dataset: str, record: dict) -> Path:
     """Write the weights to ``classifier_path(dataset)`` and ``record`` into accuracy.json."""
     _check_dataset(dataset)
-    path = _atomic_write(classifier_path(dataset), lambda tmp: torch.save(model.state_dict(), tmp))
+    path = atomic_write(classifier_path(dataset), lambda tmp: torch.save(model.state_dict(), tmp))
     records = json.loads(ACCURACY_FILE.read_text()) if ACCURACY_FILE.is_file() else {}
     records[dataset] = record
-    _atomic_write(ACCURACY_FILE, lambda tmp: tmp.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n"))
+    atomic_write(ACCURACY_FILE, lambda tmp: tmp.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n"))
     load_classifier.cache_clear()
     _test_features.cache_clear()
     return path
