@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--lr", type=float, default=2e-4)
     train.add_argument("--rotation", type=float, default=0.0, help="RandomRotation degrees (course: 20)")
+    train.add_argument("--keep-best", action="store_true",
+                       help="also keep the epoch with the lowest Frechet distance as checkpoint_best.pt")
+    train.add_argument("--patience", type=_positive_int, default=None,
+                       help="stop when the distance has not improved for this many epochs")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(run=run_train, parser=train)
 
@@ -72,20 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _dataset_or_sample(cfg):
-    """The full dataset if it can be found or downloaded, else the committed sample (one line)."""
-    from .data import DatasetNotFoundError, load_dataset, load_sample_dataset
+    """(dataset, cfg): the full dataset if it can be found or downloaded, else the committed sample
+    (one line says so) with ``cfg.data_dir`` pointed at it, so quality tracking scores against it too."""
+    import dataclasses
+
+    from .data import SAMPLE_DIR, DatasetNotFoundError, load_dataset, load_sample_dataset
     try:
-        return load_dataset(cfg)
+        return load_dataset(cfg), cfg
     except DatasetNotFoundError as error:
         print(f"{error} Training on the committed 1,000-image sample instead.")
-        return load_sample_dataset(cfg.dataset)
+        return load_sample_dataset(cfg.dataset), dataclasses.replace(cfg, data_dir=str(SAMPLE_DIR))
 
 
 def run_train(args, parser) -> int:
     from .config import Config
     from .data import make_batches
     from .train import train
-    from .viz import plot_losses, save_grid
+    from .viz import plot_history, save_grid
 
     try:
         cfg = Config(dataset=args.dataset, epochs=args.epochs, data_dir=args.data_dir,
@@ -98,18 +105,22 @@ def run_train(args, parser) -> int:
         parser.error(f"--resume: no checkpoint at {checkpoint}; run without --resume first.")
     if not args.resume and checkpoint.is_file():
         parser.error(f"{checkpoint} exists: add --resume to continue it, or choose another --out.")
-    batches = make_batches(cfg, _dataset_or_sample(cfg))
-    history = train(cfg, batches=batches, checkpoint=checkpoint,
-                    resume=checkpoint if args.resume else None, progress=not args.no_progress)
+    dataset, cfg = _dataset_or_sample(cfg)
+    batches = make_batches(cfg, dataset)
+    try:
+        history = train(cfg, batches=batches, checkpoint=checkpoint, resume=checkpoint if args.resume else None,
+                        progress=not args.no_progress, keep_best=args.keep_best, patience=args.patience)
+    except (FileNotFoundError, ValueError) as error:
+        parser.error(str(error))
     for epoch in range(len(history)):
         save_grid(history.sample_images(epoch), run_dir / "samples" / f"epoch_{epoch + 1:02d}.png")
     (run_dir / "history.json").write_text(history.to_json())
     from .dashboard import save_progress_gif
     save_progress_gif(history, run_dir / "progress.gif")
     import matplotlib.pyplot as plt
-    ax = plot_losses(history, title=f"{cfg.dataset}: losses per epoch")
-    ax.figure.savefig(run_dir / "losses.png", dpi=100, bbox_inches="tight")
-    plt.close(ax.figure)
+    fig = plot_history(history, title=f"{cfg.dataset}: losses per epoch")
+    fig.savefig(run_dir / "losses.png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
     print(f"Wrote {checkpoint}, {run_dir / 'samples'}/epoch_NN.png, {run_dir / 'losses.png'}, "
           f"{run_dir / 'progress.gif'} and {run_dir / 'history.json'}.")
     return 0
@@ -117,7 +128,8 @@ def run_train(args, parser) -> int:
 
 def run_sample(args, parser) -> int:
     from .checkpoint import generator_from_checkpoint
-    from .train import generate
+    from .metrics import signed_images
+    from .models import generate
     from .viz import save_grid
 
     try:
@@ -125,7 +137,7 @@ def run_sample(args, parser) -> int:
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
     noise = torch.randn(args.n, cfg.noise_dim, generator=torch.Generator().manual_seed(args.seed))
-    path = save_grid(generate(G, noise), args.out, nrow=max(1, round(args.n ** 0.5)))
+    path = save_grid(signed_images(generate(G, noise), cfg.normalize), args.out, nrow=max(1, round(args.n ** 0.5)))
     print(f"Wrote {args.n} samples to {path}.")
     return 0
 
@@ -160,7 +172,7 @@ def run_evaluate(args, parser) -> int:
         except DatasetNotFoundError as error:
             print(f"{error} Comparing with the committed 200-image test sample instead.")
             data_dir = str(SAMPLE_DIR)
-        fake = evaluate(G, cfg.dataset, n=args.n, seed=args.seed, data_dir=data_dir)
+        fake = evaluate(G, cfg.dataset, n=args.n, seed=args.seed, data_dir=data_dir, normalize=cfg.normalize)
         n_real = min(args.n, len(load_dataset(Config(dataset=cfg.dataset, data_dir=data_dir), download=False)))
         real = reference(cfg.dataset, n=n_real, seed=args.seed, data_dir=data_dir)
     except (FileNotFoundError, ValueError) as error:

@@ -16,8 +16,11 @@ from .config import Config
 from .models import Discriminator, Generator
 
 
-def save_checkpoint(path, *, G, D, G_opt, D_opt, cfg: Config, history, epoch: int) -> Path:
-    """Write everything needed to resume after ``epoch`` finished epochs to ``path``."""
+def save_checkpoint(path, *, G, D, G_opt, D_opt, cfg: Config, history, epoch: int, G_ema=None) -> Path:
+    """Write everything needed to resume after ``epoch`` finished epochs to ``path``.
+
+    ``G_ema``, the weight-averaged generator of ``Config.ema_decay``, is stored when given.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {
@@ -31,6 +34,8 @@ def save_checkpoint(path, *, G, D, G_opt, D_opt, cfg: Config, history, epoch: in
         "rng_cpu": torch.get_rng_state(),
         "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
+    if G_ema is not None:
+        state["G_ema"] = G_ema.state_dict()
     return atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
@@ -75,12 +80,13 @@ def restore_rng(state: dict) -> None:
 def generator_from_checkpoint(path, device="cpu") -> tuple[Generator, Config]:
     """Rebuild the trained generator of a checkpoint, in eval mode, with its Config.
 
-    The Config's device becomes "auto": a run saved on a GPU machine loads on a laptop too.
+    The weight-averaged generator is used when the run kept one (``Config.ema_decay``). The
+    Config's device becomes "auto": a run saved on a GPU machine loads on a laptop too.
     """
     state = load_checkpoint(path, map_location=device)
     cfg = Config.from_dict(state["config"], device="auto")
     G = Generator(cfg.noise_dim).to(device)
-    G.load_state_dict(state["G"])
+    G.load_state_dict(state.get("G_ema", state["G"]))
     return G.eval(), cfg
 
 

@@ -36,6 +36,12 @@ class Config:
       distance; not yet re-measured here). Set
       ``rotation=20`` to follow the course.
 
+    Three more switches exist for the recipe study (``benchmarks/recipe_study.py``) and for
+    learners who want to see the course's own choices: ``normalize=False`` keeps real pixels
+    in ToTensor's [0, 1] as the course notes do, ``bn_gamma_mean=0.0`` draws BatchNorm scales
+    from N(0, 0.02) as the course's ``weights_init`` does, and ``ema_decay`` (e.g. 0.999)
+    samples from a moving average of the generator's weights.
+
     Taught in notebook 01.
     """
 
@@ -52,6 +58,9 @@ class Config:
     data_dir: str | None = None  # dataset folder; None: $GANLAB_DATA_DIR, else data/
     label_smoothing: float = 0.0  # one-sided: real label 1 - this for the discriminator
     fast: bool = True  # batches kept on the device (True) or the course's DataLoader (False)
+    normalize: bool = True  # real pixels in [-1, 1] like G's tanh (True) or the notes' [0, 1]
+    bn_gamma_mean: float = 1.0  # BatchNorm scale init ~ N(this, 0.02); the course's is 0
+    ema_decay: float = 0.0  # 0: off; else sample from an average of G's weights (e.g. 0.999)
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "noise_dim", "epochs"):
@@ -73,6 +82,12 @@ class Config:
         if not 0 <= self.label_smoothing < 0.5:
             raise ValueError("Config.label_smoothing must be in [0, 0.5), "
                              f"got {self.label_smoothing!r}; 0.1 is a common choice.")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"Config.ema_decay must be in [0, 1), got {self.ema_decay!r}; "
+                             "0 turns it off, 0.999 is a common choice.")
+        if not -1 <= self.bn_gamma_mean <= 2:
+            raise ValueError(f"Config.bn_gamma_mean must be between -1 and 2, got {self.bn_gamma_mean!r}; "
+                             "1.0 is the DCGAN value, 0.0 the course's.")
         if self.device not in DEVICES:
             raise ValueError(f"Config.device must be one of {', '.join(DEVICES)}; got {self.device!r}.")
         if self.device == "cuda" and not torch.cuda.is_available():

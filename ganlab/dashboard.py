@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib import animation
 
-from .viz import image_grid, plot_losses
+from .viz import image_grid, plot_losses, plot_quality
 
 
 def in_notebook() -> bool:
@@ -26,8 +26,13 @@ def in_notebook() -> bool:
 
 
 def dashboard_figure(history, num_images: int = 36):
-    """One figure: the losses so far (left) and this epoch's fixed-noise samples (right)."""
-    fig, (ax_loss, ax_img) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
+    """One figure: the losses so far (left), the tracked quality if any, this epoch's samples (right)."""
+    if history.tracked:
+        fig, (ax_loss, ax_quality, ax_img) = plt.subplots(1, 3, figsize=(15, 4),
+                                                          gridspec_kw={"width_ratios": [3, 3, 2]})
+        plot_quality(history, ax=ax_quality, title="quality so far")
+    else:
+        fig, (ax_loss, ax_img) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
     plot_losses(history, ax=ax_loss, title=f"epoch {len(history)}: losses so far")
     num_images = min(num_images, len(history.samples[-1]))
     nrow = math.ceil(num_images ** 0.5)

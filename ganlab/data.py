@@ -131,15 +131,16 @@ def _download(root: Path, dataset: str) -> bool:
     return True
 
 
-def make_transform(rotation: float = 0.0) -> T.Compose:
+def make_transform(rotation: float = 0.0, normalize: bool = True) -> T.Compose:
     """Build the course's transform: optional RandomRotation, ToTensor, Normalize to [-1, 1].
 
     ``ToTensor`` turns a PIL image (h, w) of bytes 0..255 into a float tensor (c, h, w) in
     [0, 1]; ``Normalize((0.5,), (0.5,))`` computes (x - 0.5) / 0.5, so pixels land in [-1, 1],
-    the range of the generator's tanh output. Taught in notebook 02.
+    the range of the generator's tanh output. ``normalize=False`` leaves them in [0, 1], as
+    the course notes do. Taught in notebook 02.
     """
     steps = [T.RandomRotation((-rotation, rotation))] if rotation > 0 else []
-    steps += [T.ToTensor(), T.Normalize((0.5,), (0.5,))]
+    steps += [T.ToTensor()] + ([T.Normalize((0.5,), (0.5,))] if normalize else [])
     return T.Compose(steps)
 
 
@@ -175,7 +176,7 @@ def load_dataset(cfg: Config | None = None, *, train: bool = True, transform=Non
     cfg = cfg or Config()
     root = dataset_root(cfg, download=download)
     if transform is None:
-        transform = make_transform(cfg.rotation)
+        transform = make_transform(cfg.rotation, cfg.normalize)
     return DATASET_CLASSES[cfg.dataset](str(root), train=train, download=False, transform=transform)
 
 
@@ -213,7 +214,8 @@ class DeviceBatches:
     """Serve shuffled training batches from a copy of the dataset kept on ``device``.
 
     The images stay uint8 on the device (MNIST: 47 MB); each epoch draws a fresh permutation,
-    and each batch is sliced, scaled exactly as ToTensor + Normalize would, and optionally
+    and each batch is sliced, scaled exactly as ToTensor + Normalize would (or ToTensor alone
+    with ``normalize=False``), and optionally
     rotated, without touching PIL or the CPU. Iterating gives (images, labels) like the
     DataLoader, last partial batch included, so both feed the same ``train_step``.
 
@@ -223,18 +225,19 @@ class DeviceBatches:
     """
 
     def __init__(self, dataset, batch_size: int, device: str | torch.device = "cpu",
-                 rotation: float = 0.0, shuffle: bool = True):
+                 rotation: float = 0.0, shuffle: bool = True, normalize: bool = True):
         self.images = dataset.data.to(device).unsqueeze(1)  # (N, 1, 28, 28) uint8
         self.labels = torch.as_tensor(dataset.targets).to(device)
         self.batch_size = batch_size
         self.rotation = rotation
         self.shuffle = shuffle
+        self.normalize = normalize
 
     @classmethod
     def from_config(cls, cfg: Config, dataset=None) -> DeviceBatches:
-        """Build the batches ``cfg`` asks for (its dataset, batch size, device, rotation)."""
+        """Build the batches ``cfg`` asks for (its dataset, batch size, device, rotation, range)."""
         dataset = dataset if dataset is not None else load_dataset(cfg)
-        return cls(dataset, cfg.batch_size, cfg.torch_device, cfg.rotation)
+        return cls(dataset, cfg.batch_size, cfg.torch_device, cfg.rotation, normalize=cfg.normalize)
 
     def __len__(self) -> int:
         return math.ceil(len(self.images) / self.batch_size)
@@ -247,7 +250,9 @@ class DeviceBatches:
             images = self.images[index].float().div_(255)  # what ToTensor does
             if self.rotation > 0:
                 images = rotate_batch(images, self.rotation)
-            yield images.sub_(0.5).div_(0.5), self.labels[index]  # what Normalize does
+            if self.normalize:
+                images = images.sub_(0.5).div_(0.5)  # what Normalize does
+            yield images, self.labels[index]
 
 
 def make_batches(cfg: Config, dataset=None):

@@ -5,7 +5,9 @@ Three signs, each a rule of thumb on the per-epoch means in a ``History``:
 * imbalance: the discriminator wins outright (D loss near 0, or D(G(z)) near 0) while the
   generator's loss keeps climbing: G gets no useful gradient and stops improving;
 * mode collapse: the generator's loss drops sharply in one epoch while the discriminator's
-  stays flat: G found a few images that fool D and makes only those;
+  stays flat: G found a few images that fool D and makes only those; when the History has
+  quality scores (``train(track=...)``), also few classes covered, or their mix growing
+  more uneven (KL from uniform rising) epoch after epoch;
 * divergence: a loss became NaN/inf or very large: the updates blew up.
 
 They are hints, not proofs: look at the samples (and ``ganlab.metrics.evaluate``) as well.
@@ -25,6 +27,11 @@ G_DROP = 0.4
 D_FLAT = 0.1
 #: Any loss above this is taken as divergence.
 LOSS_HIGH = 10.0
+#: Fewer classes than this covered in the last epoch is collapse (a healthy MNIST run covers 10).
+MODES_LOW = 8
+#: KL from uniform above this, after rising ``CLIMB_EPOCHS`` epochs in a row, is collapse under way
+#: (a healthy 20-epoch MNIST run ends near 0.01).
+KL_HIGH = 0.1
 
 
 def _divergence(d_loss, g_loss) -> str | None:
@@ -59,11 +66,27 @@ def _mode_collapse(d_loss, g_loss) -> str | None:
     return None
 
 
+def _classes_collapse(modes, kl) -> str | None:
+    if modes and modes[-1] < MODES_LOW:
+        return (f"Mode collapse: in the last epoch the samples cover only {modes[-1]:.0f} of 10 classes "
+                f"(KL from uniform {kl[-1]:.2f}); look at the samples, and try a smaller learning rate, "
+                f"label smoothing or another seed.")
+    rises = 0
+    for i in range(1, len(kl)):
+        rises = rises + 1 if kl[i] > kl[i - 1] else 0
+        if rises >= CLIMB_EPOCHS and kl[i] > KL_HIGH:
+            return (f"Possible mode collapse: the classes drawn grew more uneven {rises} epochs in a row "
+                    f"(KL from uniform {kl[i - rises]:.2f} -> {kl[i]:.2f} by epoch {i + 1}); some classes are "
+                    f"fading out of the samples.")
+    return None
+
+
 def diagnose(history) -> list[str]:
     """Return one plain-language warning per sign of trouble seen in ``history``; [] if none.
 
     ``history`` is a ``History`` (or anything with ``d_loss``, ``g_loss``, ``d_real`` and
-    ``d_fake`` lists of per-epoch floats). Each warning says what it saw and what to try.
+    ``d_fake`` lists of per-epoch floats; ``modes`` and ``kl_uniform`` are read when present).
+    Each warning says what it saw and what to try.
     """
     d_loss, g_loss = list(history.d_loss), list(history.g_loss)
     d_fake = list(history.d_fake)
@@ -73,4 +96,5 @@ def diagnose(history) -> list[str]:
     diverged = _divergence(d_loss, g_loss)
     if diverged:  # once the numbers are inf/NaN the other rules read nonsense
         return [diverged]
-    return [w for w in (_imbalance(d_loss, g_loss, d_fake), _mode_collapse(d_loss, g_loss)) if w]
+    by_classes = _classes_collapse(list(getattr(history, "modes", [])), list(getattr(history, "kl_uniform", [])))
+    return [w for w in (_imbalance(d_loss, g_loss, d_fake), _mode_collapse(d_loss, g_loss), by_classes) if w]

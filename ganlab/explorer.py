@@ -9,7 +9,7 @@ import os
 import matplotlib.pyplot as plt
 import torch
 
-from .train import generate
+from .models import generate
 from .viz import show_tensor_images
 
 

@@ -1,4 +1,5 @@
-"""What training remembers per epoch: mean losses, the discriminator's verdicts, timings, samples."""
+"""What training remembers per epoch: mean losses, the discriminator's verdicts, timings, samples,
+and (when tracked) the classifier's scores of the generator."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,8 @@ from dataclasses import dataclass, field
 import torch
 
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "seconds")
+#: Per-epoch scores from ``ganlab.metrics.QualityTracker``; empty lists when not tracked.
+QUALITY = ("frechet", "modes", "kl_uniform", "confidence")
 
 
 @dataclass
@@ -16,6 +19,8 @@ class History:
     ``d_real`` and ``d_fake`` are the mean probabilities D gave real and generated images:
     both drift towards 0.5 when neither network is winning. ``samples`` holds, per epoch,
     the generator's images for one fixed noise batch, as uint8 (0..255) to keep it small.
+    The quality lists (``frechet`` and the rest, see ``ganlab.metrics``) are filled when
+    ``train`` tracks them, and are empty otherwise.
     """
 
     d_loss: list = field(default_factory=list)  # mean discriminator loss
@@ -24,6 +29,10 @@ class History:
     d_fake: list = field(default_factory=list)  # mean D(G(z)): "real" probability for fakes
     seconds: list = field(default_factory=list)  # wall time of the epoch
     samples: list = field(default_factory=list)  # (n, 1, 28, 28) uint8 per epoch
+    frechet: list = field(default_factory=list)  # Frechet distance to real test images (lower is better)
+    modes: list = field(default_factory=list)  # classes holding >= 2 % of the samples (of 10)
+    kl_uniform: list = field(default_factory=list)  # KL of the class histogram from uniform
+    confidence: list = field(default_factory=list)  # the classifier's mean top probability
 
     def __len__(self) -> int:
         return len(self.d_loss)
@@ -35,20 +44,43 @@ class History:
         pixels = samples.detach().cpu().add(1).mul(127.5).round().clamp(0, 255)
         self.samples.append(pixels.to(torch.uint8))
 
+    def record_quality(self, scores: dict) -> None:
+        """Add the tracker's scores (a dict with the QUALITY keys) for the epoch just recorded."""
+        for name in QUALITY:
+            getattr(self, name).append(float(scores[name]))
+
+    @property
+    def tracked(self) -> bool:
+        """True when every epoch has quality scores."""
+        return len(self) > 0 and len(self.frechet) == len(self)
+
+    def best_epoch(self) -> int | None:
+        """The 0-based epoch with the lowest Frechet distance (the first, on ties); None if untracked."""
+        if not self.frechet:
+            return None
+        return min(range(len(self.frechet)), key=self.frechet.__getitem__)
+
+    def epochs_since_best(self) -> int:
+        """How many epochs have passed without a new lowest distance (0: the last was the best)."""
+        best = self.best_epoch()
+        return 0 if best is None else len(self.frechet) - 1 - best
+
     def sample_images(self, epoch: int = -1) -> torch.Tensor:
         """The fixed-noise samples of ``epoch`` (0-based; -1 = last) as floats in [-1, 1]."""
         return self.samples[epoch].float().div(127.5).sub(1)
 
     def to_dict(self) -> dict:
         """Plain lists and tensors, what ``torch.load(weights_only=True)`` accepts."""
-        return {name: list(getattr(self, name)) for name in (*METRICS, "samples")}
+        return {name: list(getattr(self, name)) for name in (*METRICS, *QUALITY, "samples")}
 
     @classmethod
     def from_dict(cls, values: dict) -> History:
-        return cls(**{name: list(values.get(name, [])) for name in (*METRICS, "samples")})
+        """Rebuild from ``to_dict()``; a checkpoint from before quality tracking loads too."""
+        return cls(**{name: list(values.get(name, [])) for name in (*METRICS, *QUALITY, "samples")})
 
     def to_json(self) -> str:
         """The per-epoch numbers (not the images) as JSON, one object per epoch."""
-        rows = [{"epoch": i + 1, **{name: getattr(self, name)[i] for name in METRICS}}
+        names = METRICS + (QUALITY if self.tracked else ())
+        rows = [{"epoch": i + 1, **{name: getattr(self, name)[i] for name in names}}
                 for i in range(len(self))]
         return json.dumps(rows, indent=1)

@@ -4,6 +4,7 @@ Taught in notebooks 04 (discriminator), 05 (generator) and 06 (weights_init).
 """
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 
@@ -84,16 +85,30 @@ class Generator(nn.Module):
         return self.block_4(x)  # (B, 1, 28, 28)
 
 
-def weights_init(m: nn.Module) -> None:
+def weights_init(m: nn.Module, bn_gamma_mean: float = 1.0) -> None:
     """Initialise as the DCGAN paper does; use with ``model.apply(weights_init)``.
 
     Conv and transposed-conv weights ~ N(0, 0.02). BatchNorm scales ~ N(1, 0.02) and shifts 0:
     the scale multiplies every normalised activation, so it must start near 1. The course draws
-    it from N(0, 0.02), which starts every BatchNorm layer close to switched off.
+    it from N(0, 0.02), which starts every BatchNorm layer close to switched off; pass
+    ``bn_gamma_mean=0.0`` (through ``functools.partial``) to get the course's version.
     Taught in notebook 06.
     """
     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(m.weight, 0.0, 0.02)
     if isinstance(m, nn.BatchNorm2d):
-        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.normal_(m.weight, bn_gamma_mean, 0.02)
         nn.init.constant_(m.bias, 0)
+
+
+@torch.no_grad()
+def generate(G: nn.Module, noise: torch.Tensor) -> torch.Tensor:
+    """Images from ``noise`` in eval mode (BatchNorm's running statistics), mode restored.
+
+    Taught in notebook 07.
+    """
+    was_training = G.training
+    G.eval()
+    images = G(noise)
+    G.train(was_training)
+    return images

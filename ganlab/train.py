@@ -4,22 +4,28 @@ Taught in notebook 07.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import os
+import shutil
 import time
 from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
-from .checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from .checkpoint import atomic_write, load_checkpoint, restore_rng, save_checkpoint
 from .config import QUICK_EPOCHS, Config, announce_quick_mode, quick_mode
 from .data import make_batches
 from .history import History
 from .losses import fake_loss, real_loss
-from .models import Discriminator, Generator, weights_init
+from .metrics import QualityTracker, signed_images
+from .models import Discriminator, Generator, generate, weights_init
 
 #: How many images the fixed noise batch draws each epoch.
 N_FIXED_SAMPLES = 64
+#: How many images the per-epoch quality tracking scores (``train(track=...)``).
+TRACK_SAMPLES = 2000
 
 
 class TrainingDiverged(RuntimeError):
@@ -75,18 +81,53 @@ def fixed_noise(cfg: Config, n: int = N_FIXED_SAMPLES) -> torch.Tensor:
     return torch.randn(n, cfg.noise_dim, generator=generator).to(cfg.torch_device)
 
 
-@torch.no_grad()
-def generate(G, noise: torch.Tensor) -> torch.Tensor:
-    """Images from ``noise`` in eval mode (BatchNorm's running statistics), mode restored."""
-    was_training = G.training
-    G.eval()
-    images = G(noise)
-    G.train(was_training)
-    return images
+def update_ema(G_ema, G, decay: float) -> None:
+    """Move each weight of ``G_ema`` a step (1 - decay) towards ``G``'s; copy BatchNorm's statistics.
+
+    The average of the last ~1/(1 - decay) steps' weights smooths out the generator's
+    step-to-step wobble, which GAN training has plenty of, so its samples are often cleaner.
+    """
+    with torch.no_grad():
+        for p_ema, p in zip(G_ema.parameters(), G.parameters()):
+            p_ema.lerp_(p, 1 - decay)
+        for b_ema, b in zip(G_ema.buffers(), G.buffers()):
+            b_ema.copy_(b)
+
+
+def best_checkpoint_path(checkpoint) -> Path:
+    """Where ``keep_best`` keeps the lowest-distance epoch: ``checkpoint.pt`` -> ``checkpoint_best.pt``."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(f"{checkpoint.stem}_best{checkpoint.suffix}")
+
+
+def _check_stopping_args(track: int, keep_best: bool, patience, checkpoint) -> None:
+    if isinstance(track, bool) or not isinstance(track, int) or track < 0:
+        raise ValueError(f"track must be a whole number of images (0 turns tracking off), got {track!r}.")
+    if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience <= 0):
+        raise ValueError(f"patience must be a positive whole number of epochs or None, got {patience!r}.")
+    if (keep_best or patience) and not track:
+        raise ValueError("keep_best and patience judge epochs by the tracked Frechet distance: "
+                         "leave track at 2000 (or any n > 0).")
+    if keep_best and checkpoint is None:
+        raise ValueError("keep_best=True needs checkpoint=PATH: the best epoch is saved beside it.")
+
+
+def _make_tracker(cfg: Config, n: int, required: bool):
+    """The per-epoch QualityTracker, or None (with one line saying why) when it cannot be built."""
+    if not n:
+        return None
+    try:
+        return QualityTracker(cfg, n)
+    except (FileNotFoundError, ValueError) as error:  # no test set or classifier for this data
+        if required:
+            raise
+        print(f"Quality tracking is off: {error}")
+        return None
 
 
 def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint=None,
-          resume=None, progress: bool = True, live: bool = False, on_epoch=None) -> History:
+          resume=None, progress: bool = True, live: bool = False, on_epoch=None,
+          track: int = TRACK_SAMPLES, keep_best: bool = False, patience: int | None = None) -> History:
     """Train G and D for ``cfg.epochs`` epochs and return the per-epoch History.
 
     G and D are built (seeded, ``weights_init``) when not given; ``batches`` defaults to
@@ -96,36 +137,49 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
     naming the epoch and step. Losses are summed on the device and read once per epoch.
     ``on_epoch(history)`` is called after each epoch; ``live=True`` in a notebook shows a
     dashboard (losses and samples) updated in place, and does nothing elsewhere.
+
+    Quality, the stopping criterion: after each epoch ``track`` images (0: off) are scored
+    by ``ganlab.metrics`` (Frechet distance, modes, confidence) into the History.
+    ``keep_best=True`` also saves the epoch with the lowest distance to
+    ``best_checkpoint_path(checkpoint)``; ``patience=N`` stops once N epochs in a row have
+    not beaten it. With ``cfg.ema_decay`` > 0, samples and scores come from the averaged G.
     Taught in notebook 07.
     """
     cfg = cfg or Config()
+    _check_stopping_args(track, keep_best, patience, checkpoint)
     device = cfg.torch_device
     epochs = cfg.epochs
     if quick_mode() and epochs > QUICK_EPOCHS:
         announce_quick_mode()
         epochs = QUICK_EPOCHS
     torch.manual_seed(cfg.seed)
+    init = functools.partial(weights_init, bn_gamma_mean=cfg.bn_gamma_mean)
     if G is None:
-        G = Generator(cfg.noise_dim).to(device).apply(weights_init)
+        G = Generator(cfg.noise_dim).to(device).apply(init)
     if D is None:
-        D = Discriminator().to(device).apply(weights_init)
+        D = Discriminator().to(device).apply(init)
     G.to(device).train()
     D.to(device).train()
+    G_ema = copy.deepcopy(G) if cfg.ema_decay > 0 else None
     G_opt, D_opt = make_optimizers(cfg, G, D)
     history, start_epoch = History(), 0
     if resume is not None:
         state = load_checkpoint(resume, map_location=device)
         G.load_state_dict(state["G"])
         D.load_state_dict(state["D"])
+        if G_ema is not None:
+            G_ema.load_state_dict(state.get("G_ema", state["G"]))
         G_opt.load_state_dict(state["G_opt"])
         D_opt.load_state_dict(state["D_opt"])
         history, start_epoch = History.from_dict(state["history"]), state["epoch"]
         restore_rng(state)
         checkpoint = checkpoint or resume
         print(f"Resuming from {resume} after epoch {start_epoch}.")
+    tracker = _make_tracker(cfg, track, required=keep_best or bool(patience))
     if batches is None:
         batches = make_batches(cfg)
     noise = fixed_noise(cfg)
+    sampler = G_ema if G_ema is not None else G  # the generator whose images are shown and scored
     callbacks = [on_epoch] if on_epoch else []
     if live:
         from .dashboard import LiveDashboard, in_notebook  # the one upward import: opt-in display
@@ -143,6 +197,8 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
             for step, (real_img, _) in enumerate(bar):
                 stats = train_step(G, D, G_opt, D_opt, real_img.to(device), cfg.noise_dim,
                                    cfg.label_smoothing)
+                if G_ema is not None:
+                    update_ema(G_ema, G, cfg.ema_decay)
                 sums += stats
                 is_new_bad = (first_bad_step < 0) & ~torch.isfinite(stats[:2]).all()
                 first_bad_step = torch.where(is_new_bad, step, first_bad_step)
@@ -153,14 +209,27 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
                     f"Loss became NaN/inf in epoch {epoch + 1}, step {first_bad_step.item() + 1}: "
                     f"training stopped{kept}. Try a smaller lr.")
             seconds = time.perf_counter() - start
-            history.record(d_loss, g_loss, d_real, d_fake, seconds, generate(G, noise))
-            print(f"epoch {epoch + 1:>2}/{epochs}  D loss {d_loss:.3f}  G loss {g_loss:.3f}  "
-                  f"D(x) {d_real:.2f}  D(G(z)) {d_fake:.2f}  {seconds:.1f} s")
+            history.record(d_loss, g_loss, d_real, d_fake, seconds,
+                           signed_images(generate(sampler, noise), cfg.normalize))
+            line = (f"epoch {epoch + 1:>2}/{epochs}  D loss {d_loss:.3f}  G loss {g_loss:.3f}  "
+                    f"D(x) {d_real:.2f}  D(G(z)) {d_fake:.2f}  {seconds:.1f} s")
+            if tracker is not None:
+                history.record_quality(tracker(sampler))
+                line += f"  | distance {history.frechet[-1]:.1f}  modes {history.modes[-1]:.0f}"
+            print(line)
             if checkpoint is not None:
                 save_checkpoint(checkpoint, G=G, D=D, G_opt=G_opt, D_opt=D_opt, cfg=cfg,
-                                history=history, epoch=epoch + 1)
+                                history=history, epoch=epoch + 1, G_ema=G_ema)
+                if keep_best and history.epochs_since_best() == 0:
+                    atomic_write(best_checkpoint_path(checkpoint),
+                                 lambda tmp: shutil.copyfile(checkpoint, tmp))
             for callback in callbacks:
                 callback(history)
+            if patience and history.epochs_since_best() >= patience:
+                best = history.best_epoch()
+                print(f"Stopping early after epoch {epoch + 1}: the distance has not improved for "
+                      f"{patience} epochs (best {history.frechet[best]:.1f} at epoch {best + 1}).")
+                break
     except KeyboardInterrupt:
         where = f"; the checkpoint of epoch {len(history)} at {checkpoint} is intact" if checkpoint else ""
         print(f"Interrupted during epoch {epoch + 1}: returning the {len(history)} finished epochs{where}.")

@@ -83,6 +83,45 @@ def plot_losses(history, ax=None, title: str = "Losses per epoch"):
     return ax
 
 
+def plot_quality(history, ax=None, title: str = "Quality per epoch"):
+    """Plot the tracked Frechet distance per epoch (left axis, best epoch marked) and the modes
+    covered (right axis). Needs a History from ``train(track=...)``. Taught in notebook 07."""
+    if not history.frechet:
+        raise ValueError("This History has no quality scores: train with track=2000 (the default) "
+                         "and a dataset whose test set and classifier are present.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    epochs = range(1, len(history.frechet) + 1)
+    ax.plot(epochs, history.frechet, "o-", color="tab:green", label="Frechet distance")
+    best = history.best_epoch()
+    ax.plot([best + 1], [history.frechet[best]], "*", ms=14, color="gold", mec="black",
+            label=f"best: epoch {best + 1}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("Frechet distance (log, lower is better)")
+    modes_ax = ax.twinx()
+    modes_ax.plot(epochs, history.modes, "s--", color="tab:purple", ms=4, alpha=0.7, label="modes covered")
+    modes_ax.set_ylim(0, 10.5)
+    modes_ax.set_ylabel("classes covered (of 10)")
+    lines = ax.get_legend_handles_labels()
+    more = modes_ax.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper right")
+    ax.set_title(title)
+    return ax
+
+
+def plot_history(history, title: str = "Losses per epoch"):
+    """The losses, and beside them the tracked quality when the History has it; returns the figure."""
+    if not history.tracked:
+        return plot_losses(history, title=title).figure
+    fig, (ax_loss, ax_quality) = plt.subplots(1, 2, figsize=(12, 3.8))
+    plot_losses(history, ax=ax_loss, title=title)
+    plot_quality(history, ax=ax_quality)
+    fig.tight_layout()
+    return fig
+
+
 def show_progress(history, epochs=None, num_images: int = 8):
     """Show the fixed-noise samples of several epochs as rows, to watch the digits form."""
     epochs = list(epochs) if epochs is not None else sorted({0, len(history) // 4, len(history) // 2,

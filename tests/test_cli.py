@@ -14,12 +14,13 @@ REPO = Path(__file__).resolve().parent.parent
 def test_train_then_sample_end_to_end_on_the_committed_sample(tmp_path, capsys):
     out = tmp_path / "runs"
     assert main(["train", "--epochs", "1", "--out", str(out), "--data-dir", str(SAMPLE_DIR),
-                 "--device", "cpu", "--no-progress"]) == 0
+                 "--device", "cpu", "--no-progress", "--keep-best"]) == 0
     run = out / "mnist"
-    for name in ("checkpoint.pt", "losses.png", "history.json", "samples/epoch_01.png"):
+    for name in ("checkpoint.pt", "checkpoint_best.pt", "losses.png", "history.json", "samples/epoch_01.png"):
         assert (run / name).is_file(), name
     rows = json.loads((run / "history.json").read_text())
     assert [r["epoch"] for r in rows] == [1] and rows[0]["d_loss"] > 0
+    assert rows[0]["frechet"] > 0 and 0 <= rows[0]["modes"] <= 10  # scored against the sample's test set
     assert "Wrote" in capsys.readouterr().out
 
     assert main(["train", "--epochs", "2", "--out", str(out), "--data-dir", str(SAMPLE_DIR),

@@ -10,6 +10,7 @@ def test_defaults_follow_the_course_with_the_sound_lr():
     assert (cfg.lr, cfg.beta_1, cfg.beta_2) == (2e-4, 0.5, 0.99)
     assert cfg.rotation == 0 and cfg.dataset == "mnist" and cfg.device == "auto"
     assert "0.002" in Config.__doc__ and "rotation" in Config.__doc__
+    assert cfg.normalize and cfg.bn_gamma_mean == 1.0 and cfg.ema_decay == 0.0  # the recipe study's switches
 
 
 @pytest.mark.parametrize("field, value, words", [
@@ -24,6 +25,8 @@ def test_defaults_follow_the_course_with_the_sound_lr():
     ("device", "tpu", "one of auto, cuda, mps, cpu"),
     ("rotation", -5, "rotation must be between 0 and 180"),
     ("label_smoothing", 0.7, "label_smoothing must be in [0, 0.5)"),
+    ("ema_decay", 1.0, "ema_decay must be in [0, 1)"),
+    ("bn_gamma_mean", 5.0, "bn_gamma_mean must be between -1 and 2"),
 ])
 def test_bad_values_raise_one_clear_sentence(field, value, words):
     with pytest.raises(ValueError) as info:

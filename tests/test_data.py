@@ -163,3 +163,18 @@ def test_raw_folder_mode_is_respected(make_raw_folder):
     raw = root / "MNIST" / "raw"
     assert os.access(raw, os.W_OK)
     assert data._unpack_root(root, "mnist") == root
+
+
+def test_normalize_false_keeps_the_course_notes_zero_to_one_range_on_both_paths():
+    ds = load_sample_dataset("mnist", transform=data.make_transform(normalize=False))
+    assert len(data.make_transform(normalize=False).transforms) == 1  # ToTensor alone
+    fast = DeviceBatches(ds, batch_size=1000, normalize=False)
+    torch.manual_seed(3)
+    images, _ = next(iter(fast))
+    assert images.min() == 0 and images.max() == 1
+    torch.manual_seed(3)
+    order = torch.randperm(1000)
+    expected = torch.stack([ds[i][0] for i in order[:20].tolist()])
+    torch.testing.assert_close(images[:20], expected, rtol=0, atol=1e-6)
+    cfg = Config(normalize=False, batch_size=64, device="cpu")
+    assert DeviceBatches.from_config(cfg, ds).normalize is False

@@ -59,3 +59,25 @@ def test_every_warning_is_one_sentence():
 def test_lists_of_different_lengths_are_refused():
     with pytest.raises(ValueError, match="differ in length"):
         diagnose(History(d_loss=[0.5, 0.5], g_loss=[1.0], d_fake=[0.4, 0.4]))
+
+
+def tracked(n, modes, kl):
+    h = history([0.55] * n, [1.0] * n)
+    h.modes, h.kl_uniform = list(modes), list(kl)
+    return h
+
+
+def test_few_classes_in_the_last_epoch_is_mode_collapse():
+    warnings = diagnose(tracked(3, [10, 9, 4], [0.01, 0.05, 0.9]))
+    assert len(warnings) == 1 and warnings[0].startswith("Mode collapse") and "only 4 of 10" in warnings[0]
+
+
+def test_class_mix_growing_uneven_is_possible_mode_collapse():
+    warnings = diagnose(tracked(5, [10] * 5, [0.02, 0.05, 0.09, 0.15, 0.25]))
+    assert len(warnings) == 1 and "more uneven 3 epochs in a row" in warnings[0]
+    assert "0.02 -> 0.15 by epoch 4" in warnings[0]
+
+
+def test_healthy_tracked_runs_give_no_class_warning():
+    assert diagnose(tracked(5, [10] * 5, [0.30, 0.10, 0.05, 0.03, 0.02])) == []  # falling KL: improving
+    assert diagnose(tracked(5, [10] * 5, [0.01, 0.02, 0.03, 0.04, 0.05])) == []  # rising but small

@@ -64,3 +64,22 @@ def test_weights_init_statistics():
     assert torch.all(G.block_1[1].bias == 0)
     D = Discriminator().apply(weights_init)
     assert D.block_3[0].weight.std().item() == pytest.approx(0.02, rel=0.05)
+
+
+def test_weights_init_can_draw_the_course_batchnorm_scales():
+    import functools
+    torch.manual_seed(0)
+    G = Generator(64).apply(functools.partial(weights_init, bn_gamma_mean=0.0))
+    bn_weights = torch.cat([G.block_1[1].weight, G.block_2[1].weight, G.block_3[1].weight])
+    assert bn_weights.mean().item() == pytest.approx(0.0, abs=0.01)
+    assert bn_weights.std().item() == pytest.approx(0.02, rel=0.25)
+
+
+def test_generate_uses_running_statistics_and_restores_the_mode():
+    from ganlab.models import generate
+    torch.manual_seed(0)
+    G = Generator(8).apply(weights_init)
+    noise = torch.randn(4, 8)
+    out = generate(G, noise)
+    assert G.training and out.shape == (4, 1, 28, 28) and not out.requires_grad
+    torch.testing.assert_close(out, G.eval()(noise).detach())

@@ -70,3 +70,32 @@ def test_history_samples_round_trip_within_one_grey_level():
 def test_save_grid_writes_a_png(tmp_path):
     path = save_grid(torch.zeros(4, 1, 28, 28), tmp_path / "g" / "grid.png", nrow=2)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_quality_marks_the_best_epoch_and_needs_scores():
+    from ganlab.viz import plot_history, plot_quality
+    h = fake_history(3)
+    with pytest.raises(ValueError, match="no quality scores"):
+        plot_quality(h)
+    assert len(plot_history(h).axes) == 1  # untracked: the losses alone
+    for d, m in ((40.0, 9), (20.0, 10), (25.0, 10)):
+        h.record_quality({"frechet": d, "modes": m, "kl_uniform": 0.02, "confidence": 0.9})
+    ax = plot_quality(h)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["Frechet distance"].get_ydata()) == [40.0, 20.0, 25.0]
+    assert list(lines["best: epoch 2"].get_ydata()) == [20.0]
+    assert len(plot_history(h).axes) == 3  # losses, distance, and the modes' twin axis
+
+
+def test_history_quality_round_trips_and_old_checkpoints_load():
+    h = fake_history(2)
+    h.record_quality({"frechet": 9.0, "modes": 10, "kl_uniform": 0.01, "confidence": 0.95})
+    assert not h.tracked  # one of two epochs scored
+    h.record_quality({"frechet": 7.5, "modes": 10, "kl_uniform": 0.02, "confidence": 0.96})
+    again = History.from_dict(h.to_dict())
+    assert again.frechet == [9.0, 7.5] and again.tracked and again.best_epoch() == 1
+    assert again.epochs_since_best() == 0
+    assert '"frechet": 7.5' in h.to_json()
+    old = {k: v for k, v in h.to_dict().items() if k not in ("frechet", "modes", "kl_uniform", "confidence")}
+    assert History.from_dict(old).frechet == [] and History.from_dict(old).best_epoch() is None
+    assert "frechet" not in History.from_dict(old).to_json()
