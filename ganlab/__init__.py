@@ -12,8 +12,9 @@ from .diagnose import diagnose
 from .explorer import interpolation_strip, latent_explorer, nearest_real, show_nearest_real
 from .history import History
 from .losses import fake_loss, real_loss
-from .metrics import (Classifier, QualityTracker, class_histogram, evaluate, frechet_distance, kl_from_uniform,
-                      load_classifier, mean_confidence, modes_covered, reference, train_classifier)
+from .classifier import Classifier, load_classifier, train_classifier
+from .metrics import (QualityTracker, class_histogram, evaluate, frechet_distance, kl_from_uniform, mean_confidence,
+                      modes_covered, reference)
 from .models import Discriminator, Generator, disc_block, gen_block, generate, weights_init
 from .train import TrainingDiverged, best_checkpoint_path, make_optimizers, train, train_step
 from .viz import plot_history, plot_losses, plot_quality, save_grid, show_progress, show_tensor_images

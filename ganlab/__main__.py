@@ -191,7 +191,7 @@ def run_classifier(args, parser) -> int:
 
     from .config import quick_mode, resolve_device
     from .data import DatasetNotFoundError
-    from .metrics import DEFAULT_EPOCHS, save_classifier, train_classifier
+    from .classifier import DEFAULT_EPOCHS, save_classifier, train_classifier
 
     if quick_mode():
         parser.error("GANLAB_QUICK=1 would train the classifier on the 1,000-image sample; unset it.")

@@ -4,11 +4,12 @@ import math
 import pytest
 import torch
 
-from ganlab import metrics
+from ganlab import classifier, metrics
 from ganlab.__main__ import main
 from ganlab.config import Config
 from ganlab.data import SAMPLE_DIR, DeviceBatches, load_sample_dataset
-from ganlab.metrics import Classifier, class_histogram, evaluate, frechet_distance, load_classifier, reference
+from ganlab.classifier import Classifier, load_classifier
+from ganlab.metrics import class_histogram, evaluate, frechet_distance, reference
 from ganlab.models import Generator
 from ganlab.train import train
 
@@ -68,20 +69,20 @@ def test_histogram_modes_kl_and_confidence_on_constructed_probabilities():
 def test_random_shift_moves_images_within_the_border():
     images = torch.full((4, 1, 28, 28), -1.0)
     images[:, :, 14, 14] = 1.0
-    shifted = metrics.random_shift(images, 2, torch.Generator().manual_seed(0))
+    shifted = classifier.random_shift(images, 2, torch.Generator().manual_seed(0))
     assert shifted.shape == images.shape
     for image in shifted:
         (y, x), = (image[0] == 1).nonzero().tolist()
         assert abs(y - 14) <= 2 and abs(x - 14) <= 2
-    assert torch.equal(metrics.random_shift(images, 0, torch.Generator()), images)
+    assert torch.equal(classifier.random_shift(images, 0, torch.Generator()), images)
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion"])
 def test_committed_classifiers_load_and_reached_their_targets(dataset):
     model = load_classifier(dataset)
     assert isinstance(model, Classifier) and not model.training
-    assert metrics.classifier_path(dataset).stat().st_size <= 2_000_000
-    record = json.loads(metrics.ACCURACY_FILE.read_text())[dataset]
+    assert classifier.classifier_path(dataset).stat().st_size <= 2_000_000
+    record = json.loads(classifier.ACCURACY_FILE.read_text())[dataset]
     assert record["test_accuracy"] >= TARGETS[dataset]
     assert record["command"].startswith(f"python -m ganlab classifier --dataset {dataset}")
     assert {"epochs", "seed"} <= set(record)
@@ -90,14 +91,14 @@ def test_committed_classifiers_load_and_reached_their_targets(dataset):
 
 def test_mnist_classifier_labels_the_committed_sample():
     sample = load_sample_dataset("mnist", train=False)
-    images = metrics.images_from_pixels(sample.data)
-    assert metrics.accuracy(load_classifier("mnist"), images, torch.as_tensor(sample.targets)) >= 0.97
-    feats, probs = metrics.classify(images)
+    images = classifier.images_from_pixels(sample.data)
+    assert classifier.accuracy(load_classifier("mnist"), images, torch.as_tensor(sample.targets)) >= 0.97
+    feats, probs = classifier.classify(images)
     assert feats.shape == (len(images), 128) and probs.sum(1).allclose(torch.ones(len(images)))
 
 
 def test_missing_weights_name_the_command_that_makes_them(tmp_path, monkeypatch):
-    monkeypatch.setattr(metrics, "CLASSIFIER_DIR", tmp_path)
+    monkeypatch.setattr(classifier, "CLASSIFIER_DIR", tmp_path)
     load_classifier.cache_clear()
     try:
         with pytest.raises(FileNotFoundError, match="python -m ganlab classifier --dataset fashion"):
@@ -175,8 +176,8 @@ def test_bad_arguments_exit_2_with_one_line(argv, words, capsys, monkeypatch):
 
 def test_cli_classifier_writes_weights_and_its_accuracy_record(tmp_path, make_raw_folder, monkeypatch, capsys):
     target = tmp_path / "classifiers"
-    monkeypatch.setattr(metrics, "CLASSIFIER_DIR", target)
-    monkeypatch.setattr(metrics, "ACCURACY_FILE", target / "accuracy.json")
+    monkeypatch.setattr(classifier, "CLASSIFIER_DIR", target)
+    monkeypatch.setattr(classifier, "ACCURACY_FILE", target / "accuracy.json")
     target.mkdir()
     (target / "accuracy.json").write_text(json.dumps({"fashion": {"test_accuracy": 0.92}}))
     root = make_raw_folder()  # 20 random training images: a fast run, not a good classifier
