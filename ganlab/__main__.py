@@ -128,7 +128,7 @@ def run_train(args, parser) -> int:
 
 def run_sample(args, parser) -> int:
     from .checkpoint import generator_from_checkpoint
-    from .metrics import signed_images
+    from .metrics import to_tanh_range
     from .models import generate
     from .viz import save_grid
 
@@ -137,7 +137,7 @@ def run_sample(args, parser) -> int:
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
     noise = torch.randn(args.n, cfg.noise_dim, generator=torch.Generator().manual_seed(args.seed))
-    path = save_grid(signed_images(generate(G, noise), cfg.normalize), args.out, nrow=max(1, round(args.n ** 0.5)))
+    path = save_grid(to_tanh_range(generate(G, noise), cfg.normalize), args.out, nrow=max(1, round(args.n ** 0.5)))
     print(f"Wrote {args.n} samples to {path}.")
     return 0
 

@@ -38,9 +38,12 @@ class Config:
 
     Three more switches exist for the recipe study (``benchmarks/recipe_study.py``) and for
     learners who want to see the course's own choices: ``normalize=False`` keeps real pixels
-    in ToTensor's [0, 1] as the course notes do, ``bn_gamma_mean=0.0`` draws BatchNorm scales
-    from N(0, 0.02) as the course's ``weights_init`` does, and ``ema_decay`` (e.g. 0.999)
-    samples from a moving average of the generator's weights.
+    in ToTensor's [0, 1] as the course notes do (``train``, ``evaluate`` and the CLI map such a
+    generator's images to [-1, 1] for scoring and pictures; the latent explorer does not),
+    ``bn_gamma_mean=0.0`` draws BatchNorm scales from N(0, 0.02) as the course's
+    ``weights_init`` does (when ``train`` builds the networks; ones passed in keep their
+    weights), and ``ema_decay`` (e.g. 0.999) samples from a moving average of the generator's
+    weights (``ganlab.ema``).
 
     Taught in notebook 01.
     """

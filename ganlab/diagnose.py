@@ -6,8 +6,8 @@ Three signs, each a rule of thumb on the per-epoch means in a ``History``:
   generator's loss keeps climbing: G gets no useful gradient and stops improving;
 * mode collapse: the generator's loss drops sharply in one epoch while the discriminator's
   stays flat: G found a few images that fool D and makes only those; when the History has
-  quality scores (``train(track=...)``), also few classes covered, or their mix growing
-  more uneven (KL from uniform rising) epoch after epoch;
+  quality scores (``train(track=...)``), also classes lost (fewer covered than before), or
+  their mix growing more uneven (KL from uniform rising) in each of the last epochs;
 * divergence: a loss became NaN/inf or very large: the updates blew up.
 
 They are hints, not proofs: look at the samples (and ``ganlab.metrics.evaluate``) as well.
@@ -27,9 +27,11 @@ G_DROP = 0.4
 D_FLAT = 0.1
 #: Any loss above this is taken as divergence.
 LOSS_HIGH = 10.0
-#: Fewer classes than this covered in the last epoch is collapse (a healthy MNIST run covers 10).
+#: Fewer classes than this in the last epoch is collapse (a healthy MNIST run covers 10), if the run
+#: covered more before, or has had ``MIN_EPOCHS`` scored epochs (early epochs cover few: not collapse).
 MODES_LOW = 8
-#: KL from uniform above this, after rising ``CLIMB_EPOCHS`` epochs in a row, is collapse under way
+MIN_EPOCHS = 5
+#: KL from uniform above this, after rising in each of the last ``CLIMB_EPOCHS`` epochs, is collapse under way
 #: (a healthy 20-epoch MNIST run ends near 0.01).
 KL_HIGH = 0.1
 
@@ -67,17 +69,27 @@ def _mode_collapse(d_loss, g_loss) -> str | None:
 
 
 def _classes_collapse(modes, kl) -> str | None:
-    if modes and modes[-1] < MODES_LOW:
-        return (f"Mode collapse: in the last epoch the samples cover only {modes[-1]:.0f} of 10 classes "
-                f"(KL from uniform {kl[-1]:.2f}); look at the samples, and try a smaller learning rate, "
-                f"label smoothing or another seed.")
+    """Judge the scored epochs only (NaN marks an unscored one); the latest trend counts."""
+    scored = [(epoch, m, k) for epoch, (m, k) in enumerate(zip(modes, kl), start=1) if not math.isnan(m)]
+    if not scored:
+        return None
+    peak_epoch, peak, _ = max(scored, key=lambda row: row[1])
+    last_epoch, last, last_kl = scored[-1]
+    if peak >= MODES_LOW > last:
+        return (f"Mode collapse: the samples covered {peak:.0f} of 10 classes in epoch {peak_epoch} but only "
+                f"{last:.0f} in epoch {last_epoch} (KL from uniform {last_kl:.2f}); keep the best checkpoint "
+                f"(keep_best=True), and try a smaller learning rate, label smoothing or another seed.")
+    if len(scored) >= MIN_EPOCHS and last < MODES_LOW:
+        return (f"Mode collapse: after {len(scored)} scored epochs the samples cover only {last:.0f} of 10 "
+                f"classes; look at the samples, and try a smaller learning rate or another seed.")
     rises = 0
-    for i in range(1, len(kl)):
-        rises = rises + 1 if kl[i] > kl[i - 1] else 0
-        if rises >= CLIMB_EPOCHS and kl[i] > KL_HIGH:
-            return (f"Possible mode collapse: the classes drawn grew more uneven {rises} epochs in a row "
-                    f"(KL from uniform {kl[i - rises]:.2f} -> {kl[i]:.2f} by epoch {i + 1}); some classes are "
-                    f"fading out of the samples.")
+    for (_, _, before), (_, _, after) in zip(scored, scored[1:]):
+        rises = rises + 1 if after > before else 0
+    if rises >= CLIMB_EPOCHS and last_kl > KL_HIGH:
+        first_kl = scored[-1 - rises][2]
+        return (f"Possible mode collapse: the classes drawn grew more uneven in the last {rises} epochs "
+                f"(KL from uniform {first_kl:.2f} -> {last_kl:.2f} by epoch {last_epoch}), so some are fading "
+                f"out of the samples; keep the best checkpoint (keep_best=True) or stop (patience=3).")
     return None
 
 

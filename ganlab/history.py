@@ -3,6 +3,7 @@ and (when tracked) the classifier's scores of the generator."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -45,23 +46,27 @@ class History:
         self.samples.append(pixels.to(torch.uint8))
 
     def record_quality(self, scores: dict) -> None:
-        """Add the tracker's scores (a dict with the QUALITY keys) for the epoch just recorded."""
+        """Add the tracker's scores (a dict with the QUALITY keys) for the epoch just recorded.
+
+        Epochs recorded without scores (a resumed run that was not tracked before) get NaN, so
+        ``frechet[i]`` always belongs to epoch i + 1.
+        """
+        missing = len(self) - 1 - len(self.frechet)
         for name in QUALITY:
-            getattr(self, name).append(float(scores[name]))
+            getattr(self, name).extend([math.nan] * missing + [float(scores[name])])
 
     @property
     def tracked(self) -> bool:
-        """True when every epoch has quality scores."""
+        """True when every epoch has a place in the quality lists (NaN for an unscored one)."""
         return len(self) > 0 and len(self.frechet) == len(self)
 
     def best_epoch(self) -> int | None:
-        """The 0-based epoch with the lowest Frechet distance (the first, on ties); None if untracked."""
-        if not self.frechet:
-            return None
-        return min(range(len(self.frechet)), key=self.frechet.__getitem__)
+        """The 0-based epoch with the lowest Frechet distance (the first, on ties); None if none scored."""
+        scored = [i for i, d in enumerate(self.frechet) if not math.isnan(d)]
+        return min(scored, key=self.frechet.__getitem__) if scored else None
 
     def epochs_since_best(self) -> int:
-        """How many epochs have passed without a new lowest distance (0: the last was the best)."""
+        """How many scored epochs came after the best one (0: the last was the best)."""
         best = self.best_epoch()
         return 0 if best is None else len(self.frechet) - 1 - best
 
@@ -81,6 +86,11 @@ class History:
     def to_json(self) -> str:
         """The per-epoch numbers (not the images) as JSON, one object per epoch."""
         names = METRICS + (QUALITY if self.tracked else ())
-        rows = [{"epoch": i + 1, **{name: getattr(self, name)[i] for name in names}}
+        rows = [{"epoch": i + 1, **{name: _json_number(getattr(self, name)[i]) for name in names}}
                 for i in range(len(self))]
         return json.dumps(rows, indent=1)
+
+
+def _json_number(value: float) -> float | None:
+    """NaN (an unscored epoch) as JSON's null, which every reader accepts."""
+    return None if math.isnan(value) else value

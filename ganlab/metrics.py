@@ -21,7 +21,7 @@ import functools
 
 import torch
 
-from .classifier import check_dataset, classify, images_from_pixels, load_classifier, weights_generation
+from .classifier import check_dataset, classify, images_from_pixels, weights_generation
 from .config import Config
 from .data import dataset_root, load_dataset
 from .models import generate
@@ -111,11 +111,10 @@ def _check_n(n: int) -> None:
         raise ValueError(f"n must be a positive whole number of images, got {n!r}.")
 
 
-def signed_images(images: torch.Tensor, normalize: bool = True) -> torch.Tensor:
-    """Images in [-1, 1], the classifier's range: as they are, or from [0, 1] if not ``normalize``.
-
-    A generator trained with ``Config(normalize=False)`` learns to draw in [0, 1].
-    """
+def to_tanh_range(images: torch.Tensor, normalize: bool = True) -> torch.Tensor:
+    """Images in tanh's [-1, 1] (what the classifier and the pictures expect): as they are, or
+    mapped from [0, 1] when ``normalize`` is False, since a generator trained with
+    ``Config(normalize=False)`` learns to draw in [0, 1]."""
     return images if normalize else images * 2 - 1
 
 
@@ -133,8 +132,12 @@ def evaluate(G, dataset: str = "mnist", n: int = 10_000, batch_size: int = 500, 
     real = real_features(dataset, data_dir) if real is None else real
     device = next(G.parameters()).device
     noise = torch.randn(n, G.noise_dim, generator=torch.Generator().manual_seed(seed))
-    images = (signed_images(generate(G, z.to(device)), normalize).cpu() for z in noise.split(batch_size))
+    images = (to_tanh_range(generate(G, z.to(device)), normalize).cpu() for z in noise.split(batch_size))
     return summarize(*classify(images, dataset), real)
+
+
+#: How many images ``train`` scores after each epoch (its ``track`` argument).
+TRACK_SAMPLES = 2000
 
 
 class QualityTracker:
@@ -146,17 +149,16 @@ class QualityTracker:
     roughly 1/n), so compare tracked figures with each other, not with ``evaluate``'s.
     """
 
-    def __init__(self, cfg: Config, n: int = 2000, batch_size: int = 500):
+    def __init__(self, cfg: Config, n: int = TRACK_SAMPLES, batch_size: int = 500):
         _check_n(n)
         self.dataset, self.normalize, self.batch_size = cfg.dataset, cfg.normalize, batch_size
         self.real = real_features(cfg.dataset, cfg.data_dir)
-        load_classifier(cfg.dataset)  # fail now, not after the first epoch
         self.noise = torch.randn(n, cfg.noise_dim, generator=torch.Generator().manual_seed(cfg.seed + 54321))
 
     def __call__(self, G) -> dict:
         """The metrics of ``evaluate`` for this generator, on the tracker's fixed noise."""
         device = next(G.parameters()).device
-        images = (signed_images(generate(G, z.to(device)), self.normalize).cpu()
+        images = (to_tanh_range(generate(G, z.to(device)), self.normalize).cpu()
                   for z in self.noise.split(self.batch_size))
         return summarize(*classify(images, self.dataset), self.real)
 

@@ -19,13 +19,12 @@ from .config import QUICK_EPOCHS, Config, announce_quick_mode, quick_mode
 from .data import make_batches
 from .history import History
 from .losses import fake_loss, real_loss
-from .metrics import QualityTracker, signed_images
+from .ema import ema_decay_at, reestimate_batchnorm, update_ema
+from .metrics import TRACK_SAMPLES, QualityTracker, to_tanh_range
 from .models import Discriminator, Generator, generate, weights_init
 
 #: How many images the fixed noise batch draws each epoch.
 N_FIXED_SAMPLES = 64
-#: How many images the per-epoch quality tracking scores (``train(track=...)``).
-TRACK_SAMPLES = 2000
 
 
 class TrainingDiverged(RuntimeError):
@@ -81,19 +80,6 @@ def fixed_noise(cfg: Config, n: int = N_FIXED_SAMPLES) -> torch.Tensor:
     return torch.randn(n, cfg.noise_dim, generator=generator).to(cfg.torch_device)
 
 
-def update_ema(G_ema, G, decay: float) -> None:
-    """Move each weight of ``G_ema`` a step (1 - decay) towards ``G``'s; copy BatchNorm's statistics.
-
-    The average of the last ~1/(1 - decay) steps' weights smooths out the generator's
-    step-to-step wobble, which GAN training has plenty of, so its samples are often cleaner.
-    """
-    with torch.no_grad():
-        for p_ema, p in zip(G_ema.parameters(), G.parameters()):
-            p_ema.lerp_(p, 1 - decay)
-        for b_ema, b in zip(G_ema.buffers(), G.buffers()):
-            b_ema.copy_(b)
-
-
 def best_checkpoint_path(checkpoint) -> Path:
     """Where ``keep_best`` keeps the lowest-distance epoch: ``checkpoint.pt`` -> ``checkpoint_best.pt``."""
     checkpoint = Path(checkpoint)
@@ -110,6 +96,21 @@ def _check_stopping_args(track: int, keep_best: bool, patience, checkpoint) -> N
                          "leave track at 2000 (or any n > 0).")
     if keep_best and checkpoint is None:
         raise ValueError("keep_best=True needs checkpoint=PATH: the best epoch is saved beside it.")
+
+
+#: Config fields a resumed run may change; any other difference from the checkpoint is refused.
+RESUMABLE_CHANGES = ("epochs", "device", "data_dir", "fast")
+
+
+def _check_resume_config(cfg: Config, saved: dict, path) -> None:
+    saved_cfg = Config.from_dict(saved, device="auto")
+    differing = [name for name, value in saved_cfg.to_dict().items()
+                 if name not in RESUMABLE_CHANGES and getattr(cfg, name) != value]
+    if differing:
+        was = ", ".join(f"{name}={getattr(saved_cfg, name)!r}" for name in differing)
+        now = ", ".join(f"{name}={getattr(cfg, name)!r}" for name in differing)
+        raise ValueError(f"{path} was trained with {was}, not {now}: resume with the same values "
+                         f"(only {', '.join(RESUMABLE_CHANGES)} may change).")
 
 
 def _make_tracker(cfg: Config, n: int, required: bool):
@@ -142,11 +143,13 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
     by ``ganlab.metrics`` (Frechet distance, modes, confidence) into the History.
     ``keep_best=True`` also saves the epoch with the lowest distance to
     ``best_checkpoint_path(checkpoint)``; ``patience=N`` stops once N epochs in a row have
-    not beaten it. With ``cfg.ema_decay`` > 0, samples and scores come from the averaged G.
+    not beaten it. With ``cfg.ema_decay`` > 0, samples, scores and ``generator_from_checkpoint``
+    use the weight-averaged G (``ganlab.ema``). A resumed run must use the checkpoint's Config
+    (epochs, device, data_dir and fast may change).
     Taught in notebook 07.
     """
     cfg = cfg or Config()
-    _check_stopping_args(track, keep_best, patience, checkpoint)
+    _check_stopping_args(track, keep_best, patience, checkpoint or resume)
     device = cfg.torch_device
     epochs = cfg.epochs
     if quick_mode() and epochs > QUICK_EPOCHS:
@@ -165,6 +168,7 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
     history, start_epoch = History(), 0
     if resume is not None:
         state = load_checkpoint(resume, map_location=device)
+        _check_resume_config(cfg, state["config"], resume)
         G.load_state_dict(state["G"])
         D.load_state_dict(state["D"])
         if G_ema is not None:
@@ -198,7 +202,7 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
                 stats = train_step(G, D, G_opt, D_opt, real_img.to(device), cfg.noise_dim,
                                    cfg.label_smoothing)
                 if G_ema is not None:
-                    update_ema(G_ema, G, cfg.ema_decay)
+                    update_ema(G_ema, G, ema_decay_at(epoch * len(batches) + step, cfg.ema_decay))
                 sums += stats
                 is_new_bad = (first_bad_step < 0) & ~torch.isfinite(stats[:2]).all()
                 first_bad_step = torch.where(is_new_bad, step, first_bad_step)
@@ -209,12 +213,15 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
                     f"Loss became NaN/inf in epoch {epoch + 1}, step {first_bad_step.item() + 1}: "
                     f"training stopped{kept}. Try a smaller lr.")
             seconds = time.perf_counter() - start
+            if G_ema is not None:
+                reestimate_batchnorm(G_ema, seed=cfg.seed)
+            scores = tracker(sampler) if tracker is not None else None  # before recording: Ctrl-C safe
             history.record(d_loss, g_loss, d_real, d_fake, seconds,
-                           signed_images(generate(sampler, noise), cfg.normalize))
+                           to_tanh_range(generate(sampler, noise), cfg.normalize))
             line = (f"epoch {epoch + 1:>2}/{epochs}  D loss {d_loss:.3f}  G loss {g_loss:.3f}  "
                     f"D(x) {d_real:.2f}  D(G(z)) {d_fake:.2f}  {seconds:.1f} s")
-            if tracker is not None:
-                history.record_quality(tracker(sampler))
+            if scores is not None:
+                history.record_quality(scores)
                 line += f"  | distance {history.frechet[-1]:.1f}  modes {history.modes[-1]:.0f}"
             print(line)
             if checkpoint is not None:

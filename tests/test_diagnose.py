@@ -67,17 +67,31 @@ def tracked(n, modes, kl):
     return h
 
 
-def test_few_classes_in_the_last_epoch_is_mode_collapse():
+def test_classes_lost_since_an_earlier_epoch_is_mode_collapse():
     warnings = diagnose(tracked(3, [10, 9, 4], [0.01, 0.05, 0.9]))
-    assert len(warnings) == 1 and warnings[0].startswith("Mode collapse") and "only 4 of 10" in warnings[0]
+    assert len(warnings) == 1 and warnings[0].startswith("Mode collapse")
+    assert "10 of 10 classes in epoch 1 but only 4 in epoch 3" in warnings[0] and "keep_best=True" in warnings[0]
 
 
-def test_class_mix_growing_uneven_is_possible_mode_collapse():
+def test_few_classes_early_in_a_run_is_not_collapse_but_late_it_is():
+    assert diagnose(tracked(2, [1, 6], [2.2, 0.5])) == []  # epoch 1 of a healthy lr 2e-4 run covers 1
+    warnings = diagnose(tracked(5, [1, 2, 3, 3, 3], [2.2, 1.5, 1.2, 1.2, 1.2]))
+    assert len(warnings) == 1 and "after 5 scored epochs the samples cover only 3" in warnings[0]
+
+
+def test_class_mix_growing_uneven_lately_is_possible_mode_collapse():
     warnings = diagnose(tracked(5, [10] * 5, [0.02, 0.05, 0.09, 0.15, 0.25]))
-    assert len(warnings) == 1 and "more uneven 3 epochs in a row" in warnings[0]
-    assert "0.02 -> 0.15 by epoch 4" in warnings[0]
+    assert len(warnings) == 1 and "more uneven in the last 4 epochs" in warnings[0]
+    assert "0.02 -> 0.25 by epoch 5" in warnings[0] and "patience=3" in warnings[0]
 
 
-def test_healthy_tracked_runs_give_no_class_warning():
+def test_healthy_or_recovered_tracked_runs_give_no_class_warning():
     assert diagnose(tracked(5, [10] * 5, [0.30, 0.10, 0.05, 0.03, 0.02])) == []  # falling KL: improving
     assert diagnose(tracked(5, [10] * 5, [0.01, 0.02, 0.03, 0.04, 0.05])) == []  # rising but small
+    assert diagnose(tracked(6, [10] * 6, [0.02, 0.05, 0.09, 0.15, 0.1, 0.05])) == []  # it recovered
+
+
+def test_unscored_epochs_are_skipped():
+    nan = float("nan")
+    assert diagnose(tracked(4, [nan, nan, 10, 10], [nan, nan, 0.02, 0.01])) == []
+    assert "covered 10 of 10 classes in epoch 3" in diagnose(tracked(4, [nan, nan, 10, 5], [nan, nan, 0.02, 0.6]))[0]

@@ -5,7 +5,7 @@ import torch
 from ganlab.explorer import (explorer_image, interpolate, interpolation_strip, latent_explorer, nearest_real,
                              seed_noise, show_nearest_real, slerp, widgets_available)
 from ganlab.models import Discriminator, Generator, weights_init
-from ganlab.train import generate
+from ganlab.models import generate
 
 
 @pytest.fixture(autouse=True)

@@ -195,8 +195,8 @@ def test_cli_classifier_writes_weights_and_its_accuracy_record(tmp_path, make_ra
         load_classifier.cache_clear()
 
 
-def test_signed_images_maps_the_course_range_onto_the_classifiers():
-    from ganlab.metrics import signed_images
+def test_to_tanh_range_maps_the_course_range_onto_the_classifiers():
+    from ganlab.metrics import to_tanh_range
     x = torch.tensor([0.0, 0.5, 1.0])
-    assert signed_images(x).tolist() == [0.0, 0.5, 1.0]
-    assert signed_images(x, normalize=False).tolist() == [-1.0, 0.0, 1.0]
+    assert to_tanh_range(x).tolist() == [0.0, 0.5, 1.0]
+    assert to_tanh_range(x, normalize=False).tolist() == [-1.0, 0.0, 1.0]

@@ -10,7 +10,10 @@ from ganlab.config import Config
 from ganlab.data import SAMPLE_DIR, DatasetNotFoundError, DeviceBatches, load_sample_dataset
 from ganlab.history import History
 from ganlab.models import Generator
-from ganlab.train import best_checkpoint_path, train, update_ema
+from ganlab.ema import ema_decay_at, reestimate_batchnorm, update_ema
+from ganlab.metrics import to_tanh_range
+from ganlab.models import generate
+from ganlab.train import best_checkpoint_path, fixed_noise, train
 
 train_module = importlib.import_module("ganlab.train")  # ganlab.train is also the function
 
@@ -114,8 +117,24 @@ def test_update_ema_moves_a_fraction_towards_the_weights():
     update_ema(G_ema, G, decay=0.75)
     for old, new, target in zip(before, G_ema.parameters(), G.parameters()):
         torch.testing.assert_close(new, 0.75 * old + 0.25 * target)
-    for b_ema, b in zip(G_ema.buffers(), G.buffers()):
-        assert torch.equal(b_ema, b)
+
+
+def test_ema_decay_ramps_up_from_a_short_memory():
+    assert ema_decay_at(0, 0.999) == pytest.approx(0.1)
+    assert ema_decay_at(90, 0.999) == pytest.approx(91 / 100)
+    assert ema_decay_at(100_000, 0.999) == 0.999
+
+
+def test_batchnorm_statistics_are_reestimated_for_the_weights():
+    torch.manual_seed(0)
+    G = Generator(8)
+    G.block_1[1].running_mean.fill_(5.0)  # stale statistics, e.g. another generator's
+    reestimate_batchnorm(G, n_batches=1, batch_size=64, seed=3)
+    noise = torch.randn(64, 8, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        first_layer = G.block_1[0](noise.view(-1, 8, 1, 1))
+    torch.testing.assert_close(G.block_1[1].running_mean, first_layer.mean((0, 2, 3)))
+    assert G.training and G.block_1[1].momentum == 0.1  # mode and momentum restored
 
 
 def test_ema_generator_is_saved_sampled_and_resumed(small_dataset, tmp_path):
@@ -130,3 +149,43 @@ def test_ema_generator_is_saved_sampled_and_resumed(small_dataset, tmp_path):
     assert any(not torch.equal(state["G_ema"][k], state["G"][k]) for k in state["G"])
     G, _ = generator_from_checkpoint(path)
     assert all(torch.equal(v, state["G_ema"][k]) for k, v in G.state_dict().items())
+
+
+def test_keep_best_and_patience_carry_across_a_resume(small_dataset, tmp_path, scripted):
+    path = tmp_path / "checkpoint.pt"
+    scripted([5.0, 3.0])
+    train(small_config(epochs=2), batches=batches(small_config(), small_dataset), checkpoint=path, keep_best=True)
+    scripted([4.0, 3.0])  # epoch 4 ties epoch 2: a tie is not an improvement
+    history = train(small_config(epochs=5), batches=batches(small_config(), small_dataset), resume=path,
+                    keep_best=True, patience=2)
+    assert history.frechet == [5.0, 3.0, 4.0, 3.0] and history.best_epoch() == 1
+    assert load_checkpoint(best_checkpoint_path(path))["epoch"] == 2
+
+
+def test_resuming_an_untracked_run_pads_its_epochs(small_dataset, tmp_path, scripted):
+    path = tmp_path / "checkpoint.pt"
+    train(small_config(epochs=1), batches=batches(small_config(), small_dataset), checkpoint=path, track=0)
+    scripted([4.0])
+    history = train(small_config(epochs=2), batches=batches(small_config(), small_dataset), resume=path)
+    assert math.isnan(history.frechet[0]) and history.frechet[1] == 4.0
+    assert history.tracked and history.best_epoch() == 1
+    assert '"frechet": null' in history.to_json()
+
+
+def test_resume_refuses_a_different_recipe(small_dataset, tmp_path):
+    path = tmp_path / "checkpoint.pt"
+    train(small_config(epochs=1), batches=batches(small_config(), small_dataset), checkpoint=path, track=0)
+    with pytest.raises(ValueError, match=r"trained with lr=0.0002, not lr=0.002: resume with the same values"):
+        train(small_config(epochs=2, lr=0.002), batches=batches(small_config(), small_dataset), resume=path, track=0)
+    longer = train(small_config(epochs=2, data_dir=None), batches=batches(small_config(), small_dataset),
+                   resume=path, track=0)  # more epochs and another data folder are fine
+    assert len(longer) == 2
+
+
+def test_a_zero_to_one_generator_is_stored_and_shown_in_tanh_range(small_dataset):
+    cfg = small_config(epochs=1, normalize=False)
+    G = Generator(cfg.noise_dim)
+    torch.manual_seed(0)
+    history = train(cfg, G=G, batches=batches(cfg, small_dataset), track=0)
+    expected = to_tanh_range(generate(G, fixed_noise(cfg)), normalize=False).clamp(-1, 1)
+    assert (history.sample_images() - expected).abs().max() <= 1 / 127.5
