@@ -52,6 +52,9 @@ class History:
         ``frechet[i]`` always belongs to epoch i + 1.
         """
         missing = len(self) - 1 - len(self.frechet)
+        if missing < 0:
+            raise ValueError(f"epoch {len(self)} already has quality scores; record() the next epoch "
+                             "before scoring it")
         for name in QUALITY:
             getattr(self, name).extend([math.nan] * missing + [float(scores[name])])
 

@@ -41,10 +41,14 @@ def test_wrong_shapes_raise_clear_errors(shape):
         show_tensor_images(torch.zeros(shape))
 
 
-def fake_history(epochs=4):
+def fake_history(epochs=4, scores=()):
+    """A History of ``epochs`` made-up epochs; ``scores`` (frechet, modes) pairs score the first ones."""
     h = History()
     for e in range(epochs):
         h.record(0.7 - 0.05 * e, 0.9 + 0.1 * e, 0.6, 0.4, 1.0, torch.rand(8, 1, 28, 28) * 2 - 1)
+        if e < len(scores):
+            d, m = scores[e]
+            h.record_quality({"frechet": d, "modes": m, "kl_uniform": 0.02, "confidence": 0.9})
     return h
 
 
@@ -78,8 +82,7 @@ def test_plot_quality_marks_the_best_epoch_and_needs_scores():
     with pytest.raises(ValueError, match="no quality scores"):
         plot_quality(h)
     assert len(plot_history(h).axes) == 1  # untracked: the losses alone
-    for d, m in ((40.0, 9), (20.0, 10), (25.0, 10)):
-        h.record_quality({"frechet": d, "modes": m, "kl_uniform": 0.02, "confidence": 0.9})
+    h = fake_history(3, scores=((40.0, 9), (20.0, 10), (25.0, 10)))
     ax = plot_quality(h)
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert list(lines["Frechet distance"].get_ydata()) == [40.0, 20.0, 25.0]
@@ -88,8 +91,12 @@ def test_plot_quality_marks_the_best_epoch_and_needs_scores():
 
 
 def test_history_quality_round_trips_and_old_checkpoints_load():
-    h = fake_history(2)
+    h = fake_history(1)
     h.record_quality({"frechet": 9.0, "modes": 10, "kl_uniform": 0.01, "confidence": 0.95})
+    assert h.tracked
+    with pytest.raises(ValueError, match="already has quality scores"):
+        h.record_quality({"frechet": 8.0, "modes": 10, "kl_uniform": 0.01, "confidence": 0.95})
+    h.record(0.6, 1.0, 0.6, 0.4, 1.0, torch.zeros(8, 1, 28, 28))
     assert not h.tracked  # one of two epochs scored
     h.record_quality({"frechet": 7.5, "modes": 10, "kl_uniform": 0.02, "confidence": 0.96})
     again = History.from_dict(h.to_dict())
