@@ -63,9 +63,11 @@ def run_one(name: str, seed: int, args) -> dict:
             "device": str(cfg.torch_device), "threads": torch.get_num_threads(), "config": cfg.to_dict()}
 
 
-def spread(values) -> str:
+def spread(values, digits: int = 2) -> str:
+    """Mean ± half the range, to ``digits`` decimals; the mean alone for one value."""
     mean = statistics.fmean(values)
-    return f"{mean:.2f} ± {(max(values) - min(values)) / 2:.2f}" if len(values) > 1 else f"{mean:.2f}"
+    half_range = (max(values) - min(values)) / 2
+    return f"{mean:.{digits}f} ± {half_range:.{digits}f}" if len(values) > 1 else f"{mean:.{digits}f}"
 
 
 def table(rows: list[dict], names: list[str]) -> str:
@@ -74,8 +76,8 @@ def table(rows: list[dict], names: list[str]) -> str:
     for name in names:
         runs = [r for r in rows if r["variant"] == name]
         if runs:
-            lines.append(f"| {name} | {spread([r['frechet'] for r in runs])} | "
-                         f"{spread([r['modes'] for r in runs])} | {spread([r['confidence'] for r in runs])} | "
+            lines.append(f"| {name} | {spread([r['frechet'] for r in runs], 1)} | "
+                         f"{spread([r['modes'] for r in runs], 1)} | {spread([r['confidence'] for r in runs], 3)} | "
                          f"{len(runs)} |")
     return "\n".join(lines)
 

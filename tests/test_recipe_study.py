@@ -1,0 +1,49 @@
+"""benchmarks/recipe_study.py compares what it says it compares, and prints what it measured."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from ganlab import Config
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "recipe_study.py"
+spec = importlib.util.spec_from_file_location("recipe_study", SCRIPT)
+study = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(study)
+
+COURSE_NOTES = dict(lr=0.002, normalize=False, rotation=20.0, bn_gamma_mean=0.0)
+
+
+def differences(cfg: Config, base: Config) -> dict:
+    return {k: v for k, v in cfg.to_dict().items() if base.to_dict()[k] != v}
+
+
+def test_the_first_row_is_the_course_notes_recipe():
+    cfg = study.variant_config("course recipe (notes)", seed=3, epochs=5, dataset="mnist")
+    assert differences(cfg, Config()) == {**COURSE_NOTES, "seed": 3, "epochs": 5}
+
+
+@pytest.mark.parametrize("name", [n for n in study.VARIANTS if n != "course recipe (notes)"])
+def test_each_variant_changes_exactly_one_thing_from_the_course_recipe(name):
+    course = study.variant_config("course recipe (notes)", seed=0, epochs=5, dataset="mnist")
+    assert len(differences(study.variant_config(name, seed=0, epochs=5, dataset="mnist"), course)) == 1
+
+
+def test_the_last_row_is_ganlabs_default_config():
+    cfg = study.variant_config(study.DEFAULT_NAME, seed=0, epochs=20, dataset="mnist")
+    assert cfg == Config()
+
+
+def test_spread_is_the_mean_and_half_the_range():
+    assert study.spread([1.0, 3.0], 1) == "2.0 ± 1.0"
+    assert study.spread([0.9, 0.95, 0.97], 3) == "0.940 ± 0.035"
+    assert study.spread([5.0]) == "5.00"
+
+
+def test_table_has_one_row_per_variant_run_in_the_given_order():
+    rows = [{"variant": v, "frechet": f, "modes": 10, "confidence": 0.9}
+            for v, f in (("lr 2e-4", 10.0), ("lr 2e-4", 20.0), ("course recipe (notes)", 50.0))]
+    lines = study.table(rows, ["course recipe (notes)", "lr 2e-4", "rotation off"]).splitlines()
+    assert len(lines) == 4  # header, rule, and the two variants that have runs
+    assert lines[2].startswith("| course recipe (notes) | 50.0 |") and lines[2].endswith("| 1 |")
+    assert lines[3] == "| lr 2e-4 | 15.0 ± 5.0 | 10.0 ± 0.0 | 0.900 ± 0.000 | 2 |"
