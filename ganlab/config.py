@@ -35,8 +35,9 @@ class Config:
     * ``rotation`` is 0 (off) although the course augments with ``RandomRotation(+-20)``.
       A GAN copies whatever the real images look like, so rotated, jagged training digits
       come back as rotated, jagged samples (issue #2 reported about 3x worse by the same
-      distance; the recipe study's table in the README measures it for 5 epochs on a CPU).
-      Set ``rotation=20`` to follow the course.
+      distance). Not confirmed here yet: in the short recipe study (README: 5 epochs, CPU,
+      on top of the notes' other choices) rotation off read worse, 289 against 263; the
+      20-epoch study is still to be run. Set ``rotation=20`` to follow the course.
 
     Three more switches exist for the recipe study (``benchmarks/recipe_study.py``) and for
     learners who want to see the course's own choices: ``normalize=False`` keeps real pixels
