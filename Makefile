@@ -1,6 +1,6 @@
 # The README's two commands. Each builds .venv from the requirements files on first use.
 #   make train   train the default DCGAN on MNIST (20 epochs) and write its samples to runs/mnist/
-#   make test    the unit tests (a real-browser test included), then every notebook under nbval
+#   make test    ruff, the unit tests (a real-browser test included), then every notebook under nbval
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -17,6 +17,7 @@ $(STAMP): requirements.txt requirements-test.txt pyproject.toml
 	$(PIP) install -r requirements.txt -r requirements-test.txt 2>&1 | $(QUIET)
 	$(PIP) install --no-deps -e . 2>&1 | $(QUIET)
 	$(BIN)/python -c "import ganlab, torch, torchvision, nbval, torchsummary, ipywidgets, selenium"
+	$(BIN)/ruff --version
 	touch $(STAMP)
 
 train: $(STAMP)
@@ -33,6 +34,7 @@ browser:
 	else echo "chromium not found and not root: the browser test will be skipped."; fi
 
 test-unit: $(STAMP) browser
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests -rs --durations=10
 
 test-notebooks: $(STAMP)

@@ -26,7 +26,7 @@ import torch
 from ganlab.checkpoint import generator_from_checkpoint
 from ganlab.config import Config
 from ganlab.metrics import evaluate
-from ganlab.train import train
+from ganlab.session import train
 
 COURSE = dict(lr=0.002, normalize=False, rotation=20.0, bn_gamma_mean=0.0)
 VARIANTS = {
@@ -55,7 +55,7 @@ def run_one(name: str, seed: int, args) -> dict:
     train(cfg, checkpoint=checkpoint, progress=False, track=0)
     seconds = time.perf_counter() - start
     G, _ = generator_from_checkpoint(checkpoint)
-    scores = evaluate(G, args.dataset, n=args.n, normalize=cfg.normalize)
+    scores = evaluate(G, args.dataset, n=args.n)
     checkpoint.unlink()
     return {"variant": name, "seed": seed, "epochs": args.epochs, "dataset": args.dataset, "n": args.n,
             "frechet": scores["frechet"], "modes": scores["modes"], "confidence": scores["confidence"],

@@ -63,8 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(run=run_evaluate, parser=evaluate)
 
     classifier = commands.add_parser("classifier", help="train the classifier that evaluate uses",
-                                     description="Train the metrics' classifier on the full dataset; writes "
-                                                 "ganlab/classifiers/DATASET.pt and its line in accuracy.json.")
+                                     description="Train the classifier evaluate scores with, on the full "
+                                                 "dataset; writes ganlab/classifiers/DATASET.pt and its line "
+                                                 "in accuracy.json.")
     classifier.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist")
     classifier.add_argument("--epochs", type=_positive_int, default=None,
                             help="passes over the training set (default: mnist 6, fashion 12)")
@@ -91,7 +92,7 @@ def _dataset_or_sample(cfg):
 def run_train(args, parser) -> int:
     from .config import Config
     from .data import make_batches
-    from .train import train
+    from .session import train
     from .viz import plot_history, save_grid
 
     try:
@@ -128,16 +129,16 @@ def run_train(args, parser) -> int:
 
 def run_sample(args, parser) -> int:
     from .checkpoint import generator_from_checkpoint
-    from .metrics import to_tanh_range
     from .models import generate
+    from .sampling import seeded_noise
     from .viz import save_grid
 
     try:
         G, cfg = generator_from_checkpoint(args.checkpoint)
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
-    noise = torch.randn(args.n, cfg.noise_dim, generator=torch.Generator().manual_seed(args.seed))
-    path = save_grid(to_tanh_range(generate(G, noise), cfg.normalize), args.out, nrow=max(1, round(args.n ** 0.5)))
+    images = generate(G, seeded_noise(args.n, cfg.noise_dim, args.seed))
+    path = save_grid(images, args.out, nrow=max(1, round(args.n ** 0.5)))
     print(f"Wrote {args.n} samples to {path}.")
     return 0
 
@@ -172,7 +173,7 @@ def run_evaluate(args, parser) -> int:
         except DatasetNotFoundError as error:
             print(f"{error} Comparing with the committed 200-image test sample instead.")
             data_dir = str(SAMPLE_DIR)
-        fake = evaluate(G, cfg.dataset, n=args.n, seed=args.seed, data_dir=data_dir, normalize=cfg.normalize)
+        fake = evaluate(G, cfg.dataset, n=args.n, seed=args.seed, data_dir=data_dir)
         n_real = min(args.n, len(load_dataset(Config(dataset=cfg.dataset, data_dir=data_dir), download=False)))
         real = reference(cfg.dataset, n=n_real, seed=args.seed, data_dir=data_dir)
     except (FileNotFoundError, ValueError) as error:
@@ -189,9 +190,9 @@ def run_evaluate(args, parser) -> int:
 def run_classifier(args, parser) -> int:
     import time
 
+    from .classifier import DEFAULT_EPOCHS, save_classifier, train_classifier
     from .config import quick_mode, resolve_device
     from .data import DatasetNotFoundError
-    from .classifier import DEFAULT_EPOCHS, save_classifier, train_classifier
 
     if quick_mode():
         parser.error("GANLAB_QUICK=1 would train the classifier on the 1,000-image sample; unset it.")

@@ -16,34 +16,40 @@ from .config import Config
 from .models import Discriminator, Generator
 
 
-def save_checkpoint(path, *, G, D, G_opt, D_opt, cfg: Config, history, epoch: int, G_ema=None) -> Path:
+def save_checkpoint(path, *, cfg: Config, history, epoch: int, game: str = "dcgan", **parts) -> Path:
     """Write everything needed to resume after ``epoch`` finished epochs to ``path``.
 
-    ``G_ema``, the weight-averaged generator of ``Config.ema_decay``, is stored when given.
+    ``parts`` are the game's networks and optimizers by name (``G``, ``D``, ``G_opt``, ``D_opt``,
+    and ``G_ema`` when an averaged generator is kept); each is stored as its ``state_dict()``,
+    and a part given as None is left out. ``game`` names the kind of GAN.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {
-        "G": G.state_dict(),
-        "D": D.state_dict(),
-        "G_opt": G_opt.state_dict(),
-        "D_opt": D_opt.state_dict(),
+    state = {name: part.state_dict() for name, part in parts.items() if part is not None}
+    state.update({
+        "game": game,
         "config": cfg.to_dict(),
         "history": history.to_dict(),
         "epoch": epoch,
         "rng_cpu": torch.get_rng_state(),
         "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-    }
-    if G_ema is not None:
-        state["G_ema"] = G_ema.state_dict()
+    })
     return atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def best_checkpoint_path(checkpoint) -> Path:
+    """Where ``keep_best`` keeps the lowest-distance epoch: ``checkpoint.pt`` -> ``checkpoint_best.pt``.
+
+    Taught in notebook 07.
+    """
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(f"{checkpoint.stem}_best{checkpoint.suffix}")
 
 
 def atomic_write(path, write) -> Path:
     """Call ``write(tmp)``, then rename tmp to ``path``: a crash mid-write leaves the old file whole.
 
-    The rename (``os.replace``) is atomic on POSIX and Windows. Checkpoints and the metrics'
-    classifier weights are saved this way.
+    The rename (``os.replace``) is atomic on POSIX and Windows. Checkpoints and the weights of
+    ganlab's classifier (``ganlab.classifier``) are saved this way.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +60,10 @@ def atomic_write(path, write) -> Path:
 
 
 def load_checkpoint(path, map_location="cpu") -> dict:
-    """Read a checkpoint written by ``save_checkpoint``; one clear error if it cannot be."""
+    """Read a checkpoint written by ``save_checkpoint``; one clear error if it cannot be.
+
+    Taught in notebook 08.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No checkpoint at {path}; train first (python -m ganlab train) "
@@ -82,11 +91,13 @@ def generator_from_checkpoint(path, device="cpu") -> tuple[Generator, Config]:
 
     The weight-averaged generator is used when the run kept one (``Config.ema_decay``). The
     Config's device becomes "auto": a run saved on a GPU machine loads on a laptop too.
+    Taught in notebook 07.
     """
     state = load_checkpoint(path, map_location=device)
     cfg = Config.from_dict(state["config"], device="auto")
     G = Generator(cfg.noise_dim).to(device)
     G.load_state_dict(state.get("G_ema", state["G"]))
+    G.pixel_range = cfg.pixel_range
     return G.eval(), cfg
 
 

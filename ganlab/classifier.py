@@ -19,6 +19,7 @@ from torch import nn
 from .checkpoint import atomic_write
 from .config import DATASETS, Config
 from .data import load_dataset
+from .sampling import to_signed
 
 #: Where the committed classifier weights and their accuracy record live.
 CLASSIFIER_DIR = Path(__file__).resolve().parent / "classifiers"
@@ -27,7 +28,7 @@ ACCURACY_FILE = CLASSIFIER_DIR / "accuracy.json"
 #: and 91 % on Fashion-MNIST (91.69 %) at seed 0; see classifiers/accuracy.json.
 DEFAULT_EPOCHS = {"mnist": 6, "fashion": 12}
 N_CLASSES = 10
-_generation = 0  # bumped by save_classifier, so cached features of old weights go stale
+_weights_version = 0  # bumped by save_classifier, so cached features of old weights go stale
 
 
 class Classifier(nn.Module):
@@ -63,7 +64,7 @@ def check_dataset(dataset: str) -> None:
 
 def images_from_pixels(pixels: torch.Tensor) -> torch.Tensor:
     """uint8 (N, 28, 28) -> float (N, 1, 28, 28) in [-1, 1], as ToTensor + Normalize do."""
-    return pixels.unsqueeze(1).float().div(255).sub(0.5).div(0.5)
+    return to_signed(pixels.unsqueeze(1), (0, 255))
 
 
 def random_shift(images: torch.Tensor, max_pixels: int, generator: torch.Generator) -> torch.Tensor:
@@ -139,20 +140,20 @@ def classifier_path(dataset: str) -> Path:
 
 def save_classifier(model: Classifier, dataset: str, record: dict) -> Path:
     """Write the weights to ``classifier_path(dataset)`` and ``record`` into accuracy.json."""
-    global _generation
+    global _weights_version
     check_dataset(dataset)
     path = atomic_write(classifier_path(dataset), lambda tmp: torch.save(model.state_dict(), tmp))
     records = json.loads(ACCURACY_FILE.read_text()) if ACCURACY_FILE.is_file() else {}
     records[dataset] = record
     atomic_write(ACCURACY_FILE, lambda tmp: tmp.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n"))
     load_classifier.cache_clear()
-    _generation += 1
+    _weights_version += 1
     return path
 
 
-def weights_generation() -> int:
+def weights_version() -> int:
     """How many times weights were saved in this process: caches of features key on it."""
-    return _generation
+    return _weights_version
 
 
 @functools.cache

@@ -16,6 +16,9 @@ DEVICES = ("auto", "cuda", "mps", "cpu")
 #: In quick mode (``GANLAB_QUICK=1``) training is capped at this many epochs.
 QUICK_EPOCHS = 3
 
+#: Old field names a saved Config may still use, and their names now.
+RENAMED = {"fast": "batches_on_device"}
+
 _quick_announced = False
 
 
@@ -23,31 +26,26 @@ _quick_announced = False
 class Config:
     """Hold every hyperparameter of the course's DCGAN, checked when it is made.
 
-    Names and values follow the guided project, with four changes a GAN needs: the two below,
-    measured or reported, and two from the DCGAN paper (pixels in [-1, 1], BatchNorm scales
-    starting near 1; see the switches at the end):
+    Names and values follow the guided project, with four changes a GAN needs. Two are the
+    DCGAN paper's (Radford et al., 2015) and two undo course choices that a GAN copies into its
+    samples; each has a switch, so a learner can put the course's value back and compare:
 
-    * ``lr`` is 2e-4, the DCGAN paper's rate. The course notes print 0.002. Measured here
-      (one seed, 20 epochs on MNIST, CPU; ``python -m ganlab evaluate``): Frechet distance in
-      ganlab's classifier features 12.7 at 2e-4 against 21.3 at 0.002 (real images: 1.5), so
-      0.002 is about 1.7x worse. (Issue #2 reported about 10x from a GPU study we have not
-      reproduced.) Both cover all ten digits.
-    * ``rotation`` is 0 (off) although the course augments with ``RandomRotation(+-20)``.
-      A GAN copies whatever the real images look like, so rotated, jagged training digits
-      come back as rotated, jagged samples (issue #2 reported about 3x worse by the same
-      distance). Not confirmed here yet: in the short recipe study (README: 5 epochs, CPU,
-      on top of the notes' other choices) rotation off read worse, 289 against 263; the
-      20-epoch study is still to be run. Set ``rotation=20`` to follow the course.
+    * ``lr`` 2e-4, the DCGAN paper's rate, where the course notes print 0.002: a GAN is two
+      networks chasing each other, and a large step lets either overshoot the other.
+    * ``rotation`` 0: the course augments with ``RandomRotation(+-20)``, but a GAN learns to draw
+      what it is shown, so rotated, jagged training digits come back as rotated, jagged samples.
+      ``rotation=20`` follows the course.
+    * ``normalize`` True: real pixels in [-1, 1], the range of the generator's tanh, so D cannot
+      tell real from fake by the range alone. ``False`` keeps ToTensor's [0, 1] as the notes do;
+      the generator then learns to draw in [0, 1] (its ``pixel_range``), and ``generate`` still
+      hands its images out in [-1, 1].
+    * ``bn_gamma_mean`` 1.0: BatchNorm scales start near 1. The course's ``weights_init`` draws them
+      from N(0, 0.02), which starts every BatchNorm layer close to switched off; 0.0 gives that.
+      It applies when ``train`` builds the networks; networks passed in keep their weights.
 
-    Three more switches exist for the recipe study (``benchmarks/recipe_study.py``) and for
-    learners who want to see the course's own choices: ``normalize=False`` keeps real pixels
-    in ToTensor's [0, 1] as the course notes do (``train``, the CLI, and ``evaluate`` when given
-    ``normalize=cfg.normalize``, map such a generator's images to [-1, 1] for scoring and
-    pictures; the latent explorer does not),
-    ``bn_gamma_mean=0.0`` draws BatchNorm scales from N(0, 0.02) as the course's
-    ``weights_init`` does (when ``train`` builds the networks; ones passed in keep their
-    weights), and ``ema_decay`` (e.g. 0.999) samples from a moving average of the generator's
-    weights (``ganlab.ema``).
+    ``ema_decay`` (e.g. 0.999) samples from a moving average of the generator's weights
+    (``ganlab.ema``); 0 turns it off. The README and notebook 07 show what each change measures,
+    with the commands that produced the figures.
 
     Taught in notebook 01.
     """
@@ -55,7 +53,7 @@ class Config:
     device: str = "auto"  # "auto" picks cuda, else mps (Apple), else cpu
     batch_size: int = 128  # images per training step (the course's value)
     noise_dim: int = 64  # length of the random vector z the generator turns into an image
-    lr: float = 2e-4  # Adam learning rate (DCGAN paper; the notes' 0.002 scored ~1.7x worse here)
+    lr: float = 2e-4  # Adam learning rate (the DCGAN paper's; the course notes print 0.002)
     beta_1: float = 0.5  # Adam's first-moment decay: 0.5 (not 0.9) keeps GAN updates responsive
     beta_2: float = 0.99  # Adam's second-moment decay (the course's value)
     epochs: int = 20  # passes over the training set
@@ -64,7 +62,7 @@ class Config:
     rotation: float = 0.0  # RandomRotation degrees for real images; the course uses 20
     data_dir: str | None = None  # dataset folder; None: $GANLAB_DATA_DIR, else data/
     label_smoothing: float = 0.0  # one-sided: real label 1 - this for the discriminator
-    fast: bool = True  # batches kept on the device (True) or the course's DataLoader (False)
+    batches_on_device: bool = True  # the dataset kept on the device (DeviceBatches), or the course's DataLoader
     normalize: bool = True  # real pixels in [-1, 1] like G's tanh (True) or the notes' [0, 1]
     bn_gamma_mean: float = 1.0  # BatchNorm scale init ~ N(this, 0.02); the course's is 0
     ema_decay: float = 0.0  # 0: off; else sample from an average of G's weights (e.g. 0.999)
@@ -105,6 +103,11 @@ class Config:
                              "here; use device='auto'.")
 
     @property
+    def pixel_range(self) -> tuple[float, float]:
+        """The range of the real pixels, and so of what the generator learns to draw."""
+        return (-1.0, 1.0) if self.normalize else (0.0, 1.0)
+
+    @property
     def torch_device(self) -> torch.device:
         """The device training runs on: ``device`` with "auto" resolved."""
         return torch.device(resolve_device(self.device))
@@ -115,7 +118,11 @@ class Config:
 
     @classmethod
     def from_dict(cls, values: dict, **overrides) -> Config:
-        """Rebuild a Config from ``to_dict()``'s output; unknown keys are an error."""
+        """Rebuild a Config from ``to_dict()``'s output; unknown keys are an error.
+
+        Fields saved under an older name (``RENAMED``) are read under their new one.
+        """
+        values = {RENAMED.get(name, name): value for name, value in values.items()}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -128,7 +135,7 @@ def _mps_available() -> bool:
 
 
 def resolve_device(device: str = "auto") -> str:
-    """Turn "auto" into "cuda", "mps" or "cpu", whichever is here (in that order)."""
+    """Turn "auto" into "cuda", "mps" or "cpu", whichever is here (in that order). Taught in notebook 01."""
     if device != "auto":
         return device
     if torch.cuda.is_available():

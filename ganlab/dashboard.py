@@ -1,7 +1,7 @@
 """Watch training: a live dashboard updated in place each epoch, and the progress animation.
 
-viz reads a History and trains nothing: ``train(..., live=True)`` calls ``LiveDashboard.update``
-after every epoch. Taught in notebook 07.
+Like viz, this module reads a History and trains nothing: ``train(..., live=True)`` adds
+``LiveDashboard.update`` to the hooks called after every epoch. Taught in notebook 07.
 """
 from __future__ import annotations
 
@@ -68,7 +68,10 @@ class LiveDashboard:
 
 
 def progress_animation(history, num_images: int = 16, interval: int = 400):
-    """An animation of the fixed-noise samples, one frame per epoch (``.to_jshtml()`` for notebooks)."""
+    """An animation of the fixed-noise samples, one frame per epoch (``.to_jshtml()`` for notebooks).
+
+    Taught in notebook 07.
+    """
     num_images = min(num_images, len(history.samples[-1]))
     nrow = math.ceil(num_images ** 0.5)
     fig, ax = plt.subplots(figsize=(4, 4.3))

@@ -1,13 +1,14 @@
 """Datasets, where they live, their transforms, and the batches training reads.
 
 Two ways to feed the training loop, with the same interface (iterate for (images, labels)
-batches in [-1, 1], ``len()`` batches per epoch):
+batches, ``len()`` batches per epoch), both giving pixels in [-1, 1], or in ToTensor's [0, 1]
+with ``Config(normalize=False)``:
 
 * ``make_loader(cfg)``: the course's ``DataLoader`` over torchvision's dataset, PIL transforms
   on one CPU thread per image. Clear, and what notebook 03 teaches.
 * ``DeviceBatches``: the whole training set as one uint8 tensor on the training device,
   shuffled, scaled and (optionally) rotated there, a batch at a time. The same images in the
-  same value range, many times faster; the trainer's default (``Config.fast``).
+  same value range, many times faster; the trainer's default (``Config.batches_on_device``).
 
 Taught in notebooks 02 and 03.
 """
@@ -37,6 +38,7 @@ RAW_FILES = (
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 )
+#: The ten class names of each dataset, by label. Taught in notebook 08.
 CLASS_NAMES = {
     "mnist": [str(digit) for digit in range(10)],
     "fashion": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -221,7 +223,7 @@ class DeviceBatches:
 
     It reads the torchvision dataset's raw ``data`` and ``targets`` tensors, so the dataset's
     own ``transform`` is not used (the scaling above replaces it) and a ``Subset`` will not do:
-    slice ``data``/``targets`` instead.
+    slice ``data``/``targets`` instead. Taught in notebook 03.
     """
 
     def __init__(self, dataset, batch_size: int, device: str | torch.device = "cpu",
@@ -256,7 +258,10 @@ class DeviceBatches:
 
 
 def make_batches(cfg: Config, dataset=None):
-    """Return what the trainer iterates: DeviceBatches if ``cfg.fast``, else the DataLoader."""
-    if cfg.fast:
+    """Return what the trainer iterates: DeviceBatches if ``cfg.batches_on_device``, else the DataLoader.
+
+    Taught in notebook 03.
+    """
+    if cfg.batches_on_device:
         return DeviceBatches.from_config(cfg, dataset)
     return make_loader(cfg, dataset)

@@ -98,7 +98,7 @@ def diagnose(history) -> list[str]:
 
     ``history`` is a ``History`` (or anything with ``d_loss``, ``g_loss``, ``d_real`` and
     ``d_fake`` lists of per-epoch floats; ``modes`` and ``kl_uniform`` are read when present).
-    Each warning says what it saw and what to try.
+    Each warning says what it saw and what to try. Taught in notebook 07.
     """
     d_loss, g_loss = list(history.d_loss), list(history.g_loss)
     d_fake = list(history.d_fake)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .sampling import seeded_noise
+
 #: Batches of noise that ``reestimate_batchnorm`` averages the statistics over.
 BN_BATCHES = 20
 
@@ -49,9 +51,8 @@ def reestimate_batchnorm(G: nn.Module, n_batches: int = BN_BATCHES, batch_size: 
     was_training = G.training
     G.train()
     device = next(G.parameters()).device
-    generator = torch.Generator().manual_seed(seed)
-    for _ in range(n_batches):
-        G(torch.randn(batch_size, G.noise_dim, generator=generator).to(device))
+    for noise in seeded_noise(n_batches * batch_size, G.noise_dim, seed, device).split(batch_size):
+        G(noise)
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
     G.train(was_training)

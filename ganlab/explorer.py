@@ -10,12 +10,8 @@ import matplotlib.pyplot as plt
 import torch
 
 from .models import generate
+from .sampling import seeded_noise
 from .viz import show_tensor_images
-
-
-def seed_noise(seed: int, noise_dim: int, device="cpu") -> torch.Tensor:
-    """The (1, noise_dim) noise vector that ``seed`` names, the same on every machine."""
-    return torch.randn(1, noise_dim, generator=torch.Generator().manual_seed(seed)).to(device)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
@@ -36,7 +32,7 @@ def interpolate(G, seed_a: int, seed_b: int, steps: int = 8, mode: str = "slerp"
     if mode not in ("linear", "slerp"):
         raise ValueError(f"mode must be 'linear' or 'slerp', got {mode!r}.")
     device = next(G.parameters()).device
-    a, b = seed_noise(seed_a, G.noise_dim, device), seed_noise(seed_b, G.noise_dim, device)
+    a, b = seeded_noise(1, G.noise_dim, seed_a, device), seeded_noise(1, G.noise_dim, seed_b, device)
     ts = torch.linspace(0, 1, steps).tolist()
     mix = (lambda t: (1 - t) * a + t * b) if mode == "linear" else (lambda t: slerp(a, b, t))
     return generate(G, torch.cat([mix(t) for t in ts]))
@@ -63,7 +59,10 @@ def nearest_real(samples: torch.Tensor, real: torch.Tensor, k: int = 3) -> torch
 
 
 def show_nearest_real(samples: torch.Tensor, real: torch.Tensor, k: int = 3):
-    """One row per sample: the sample (left), then its k nearest real training images."""
+    """One row per sample: the sample (left), then its k nearest real training images.
+
+    Taught in notebook 07.
+    """
     neighbours = nearest_real(samples, real, k)
     n = samples.size(0)
     fig, axes = plt.subplots(n, k + 1, figsize=((k + 1) * 1.1, n * 1.1), squeeze=False)
@@ -96,7 +95,7 @@ def widgets_available() -> bool:
 def explorer_image(G, D, seed_a, seed_b, t, mode, offsets):
     """The explorer's picture: the noise at ``t`` between two seeds, plus coordinate offsets."""
     device = next(G.parameters()).device
-    a, b = seed_noise(seed_a, G.noise_dim, device), seed_noise(seed_b, G.noise_dim, device)
+    a, b = seeded_noise(1, G.noise_dim, seed_a, device), seeded_noise(1, G.noise_dim, seed_b, device)
     z = (1 - t) * a + t * b if mode == "linear" else slerp(a, b, t)
     z = z.clone()
     z[0, :len(offsets)] += torch.tensor(offsets, dtype=z.dtype, device=device)
@@ -117,6 +116,7 @@ def latent_explorer(G, D=None, n_coordinates: int = 4):
 
     Works with ipywidgets 7.7 (Colab) and 8. Without a widget front end (GitHub, nbval,
     headless runs) it shows a static interpolation strip instead and returns None.
+    Taught in notebooks 07 and 08.
     """
     if not widgets_available():
         interpolation_strip(G, 0, 1, steps=8, mode="slerp")

@@ -1,5 +1,8 @@
 """What training remembers per epoch: mean losses, the discriminator's verdicts, timings, samples,
-and (when tracked) the classifier's scores of the generator."""
+and (when tracked) the classifier's scores of the generator.
+
+Taught in notebook 07.
+"""
 from __future__ import annotations
 
 import json
@@ -7,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 
 import torch
+
+from .sampling import from_signed, to_signed
 
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "seconds")
 #: Per-epoch scores from ``ganlab.metrics.QualityTracker``; empty lists when not tracked.
@@ -21,7 +26,7 @@ class History:
     both drift towards 0.5 when neither network is winning. ``samples`` holds, per epoch,
     the generator's images for one fixed noise batch, as uint8 (0..255) to keep it small.
     The quality lists (``frechet`` and the rest, see ``ganlab.metrics``) are filled when
-    ``train`` tracks them, and are empty otherwise.
+    ``train`` tracks them, and are empty otherwise. Taught in notebook 07.
     """
 
     d_loss: list = field(default_factory=list)  # mean discriminator loss
@@ -38,12 +43,16 @@ class History:
     def __len__(self) -> int:
         return len(self.d_loss)
 
-    def record(self, d_loss, g_loss, d_real, d_fake, seconds, samples: torch.Tensor) -> None:
-        """Add one epoch; ``samples`` are generator outputs in [-1, 1]."""
+    def record(self, d_loss, g_loss, d_real, d_fake, seconds, samples: torch.Tensor,
+               scores: dict | None = None) -> None:
+        """Add one epoch; ``samples`` are generator outputs in [-1, 1], ``scores`` the tracker's
+        (a dict with the QUALITY keys) when the epoch was scored."""
         for name, value in zip(METRICS, (d_loss, g_loss, d_real, d_fake, seconds)):
             getattr(self, name).append(float(value))
-        pixels = samples.detach().cpu().add(1).mul(127.5).round().clamp(0, 255)
+        pixels = from_signed(samples.detach().cpu(), (0, 255)).round().clamp(0, 255)
         self.samples.append(pixels.to(torch.uint8))
+        if scores is not None:
+            self.record_quality(scores)
 
     def record_quality(self, scores: dict) -> None:
         """Add the tracker's scores (a dict with the QUALITY keys) for the epoch just recorded.
@@ -57,6 +66,15 @@ class History:
                              "before scoring it")
         for name in QUALITY:
             getattr(self, name).extend([math.nan] * missing + [float(scores[name])])
+
+    def epoch_line(self, epochs: int | None = None) -> str:
+        """The printed line of the last epoch: its losses, D's verdicts, time, and scores if any."""
+        i = len(self) - 1
+        line = (f"epoch {i + 1:>2}/{epochs or len(self)}  D loss {self.d_loss[i]:.3f}  G loss {self.g_loss[i]:.3f}  "
+                f"D(x) {self.d_real[i]:.2f}  D(G(z)) {self.d_fake[i]:.2f}  {self.seconds[i]:.1f} s")
+        if len(self.frechet) == len(self) and not math.isnan(self.frechet[i]):
+            line += f"  | distance {self.frechet[i]:.1f}  modes {self.modes[i]:.0f}"
+        return line
 
     @property
     def tracked(self) -> bool:
@@ -75,7 +93,7 @@ class History:
 
     def sample_images(self, epoch: int = -1) -> torch.Tensor:
         """The fixed-noise samples of ``epoch`` (0-based; -1 = last) as floats in [-1, 1]."""
-        return self.samples[epoch].float().div(127.5).sub(1)
+        return to_signed(self.samples[epoch], (0, 255))
 
     def to_dict(self) -> dict:
         """Plain lists and tensors, what ``torch.load(weights_only=True)`` accepts."""

@@ -21,10 +21,12 @@ import functools
 
 import torch
 
-from .classifier import check_dataset, classify, images_from_pixels, weights_generation
+from .classifier import check_dataset, classify, images_from_pixels, weights_version
 from .config import Config
 from .data import dataset_root, load_dataset
 from .models import generate
+from .sampling import seeded_noise
+
 
 def _gaussian(feats) -> tuple[torch.Tensor, torch.Tensor]:
     feats = torch.as_tensor(feats).to(torch.float64)
@@ -82,7 +84,7 @@ def mean_confidence(probs: torch.Tensor) -> float:
     return float(probs.max(1).values.double().mean())
 
 
-def summarize(feats: torch.Tensor, probs: torch.Tensor, real_feats: torch.Tensor) -> dict:
+def score_features(feats: torch.Tensor, probs: torch.Tensor, real_feats: torch.Tensor) -> dict:
     """The metrics of images with these features and probs, against the real ones ``real_feats``."""
     hist = class_histogram(probs)
     return {"frechet": frechet_distance(feats, real_feats), "modes": modes_covered(hist),
@@ -91,7 +93,7 @@ def summarize(feats: torch.Tensor, probs: torch.Tensor, real_feats: torch.Tensor
 
 
 @functools.lru_cache(maxsize=4)
-def _test_features(dataset: str, root: str, generation: int) -> torch.Tensor:
+def _test_features(dataset: str, root: str, weights: int) -> torch.Tensor:
     test_set = load_dataset(Config(dataset=dataset, data_dir=root), train=False, download=False)
     return classify(images_from_pixels(test_set.data), dataset)[0]
 
@@ -103,7 +105,7 @@ def real_features(dataset: str = "mnist", data_dir=None) -> torch.Tensor:
     """
     check_dataset(dataset)
     root = dataset_root(Config(dataset=dataset, data_dir=data_dir), download=False)
-    return _test_features(dataset, str(root), weights_generation())
+    return _test_features(dataset, str(root), weights_version())
 
 
 def _check_n(n: int) -> None:
@@ -111,33 +113,28 @@ def _check_n(n: int) -> None:
         raise ValueError(f"n must be a positive whole number of images, got {n!r}.")
 
 
-def to_tanh_range(images: torch.Tensor, normalize: bool = True) -> torch.Tensor:
-    """Images in tanh's [-1, 1] (what the classifier and the pictures expect): as they are, or
-    mapped from [0, 1] when ``normalize`` is False, since a generator trained with
-    ``Config(normalize=False)`` learns to draw in [0, 1]."""
-    return images if normalize else images * 2 - 1
-
-
 def evaluate(G, dataset: str = "mnist", n: int = 10_000, batch_size: int = 500, seed: int = 0,
-             real: torch.Tensor | None = None, data_dir=None, normalize: bool = True) -> dict:
+             real: torch.Tensor | None = None, data_dir=None) -> dict:
     """Score generator ``G`` on ``n`` images drawn from seeded noise; return a dict of metrics.
 
     Keys: ``frechet`` (to the real test set), ``modes`` (of 10), ``kl_uniform``,
     ``confidence`` and ``histogram`` (10 class fractions). ``real`` gives other reference
     features (e.g. ``classify(images)[0]``); by default the whole real test set's.
-    ``normalize`` is the generator's ``Config.normalize`` (False: it draws in [0, 1]).
+    ``generate`` hands the images over in [-1, 1], whatever range G draws in. Taught in notebook 07.
     """
     check_dataset(dataset)
     _check_n(n)
     real = real_features(dataset, data_dir) if real is None else real
     device = next(G.parameters()).device
-    noise = torch.randn(n, G.noise_dim, generator=torch.Generator().manual_seed(seed))
-    images = (to_tanh_range(generate(G, z.to(device)), normalize).cpu() for z in noise.split(batch_size))
-    return summarize(*classify(images, dataset), real)
+    noise = seeded_noise(n, G.noise_dim, seed)
+    images = (generate(G, z.to(device)).cpu() for z in noise.split(batch_size))
+    return score_features(*classify(images, dataset), real)
 
 
 #: How many images ``train`` scores after each epoch (its ``track`` argument).
 TRACK_SAMPLES = 2000
+#: Added to ``Config.seed`` for the tracker's fixed noise (its own stream).
+TRACK_SEED_OFFSET = 54321
 
 
 class QualityTracker:
@@ -151,16 +148,15 @@ class QualityTracker:
 
     def __init__(self, cfg: Config, n: int = TRACK_SAMPLES, batch_size: int = 500):
         _check_n(n)
-        self.dataset, self.normalize, self.batch_size = cfg.dataset, cfg.normalize, batch_size
+        self.dataset, self.batch_size = cfg.dataset, batch_size
         self.real = real_features(cfg.dataset, cfg.data_dir)
-        self.noise = torch.randn(n, cfg.noise_dim, generator=torch.Generator().manual_seed(cfg.seed + 54321))
+        self.noise = seeded_noise(n, cfg.noise_dim, cfg.seed + TRACK_SEED_OFFSET)
 
     def __call__(self, G) -> dict:
         """The metrics of ``evaluate`` for this generator, on the tracker's fixed noise."""
         device = next(G.parameters()).device
-        images = (to_tanh_range(generate(G, z.to(device)), self.normalize).cpu()
-                  for z in self.noise.split(self.batch_size))
-        return summarize(*classify(images, self.dataset), self.real)
+        images = (generate(G, z.to(device)).cpu() for z in self.noise.split(self.batch_size))
+        return score_features(*classify(images, self.dataset), self.real)
 
 
 def reference(dataset: str = "mnist", n: int = 10_000, seed: int = 0, real: torch.Tensor | None = None,
@@ -169,10 +165,11 @@ def reference(dataset: str = "mnist", n: int = 10_000, seed: int = 0, real: torc
 
     The training set has no image in common with the test set, so the Frechet distance is
     not 0 but what two samples of the same distribution give: the floor to compare against.
+    Taught in notebook 07.
     """
     check_dataset(dataset)
     _check_n(n)
     real = real_features(dataset, data_dir) if real is None else real
     train_set = load_dataset(Config(dataset=dataset, data_dir=data_dir), download=False)
     pick = torch.randperm(len(train_set.data), generator=torch.Generator().manual_seed(seed))[:n]
-    return summarize(*classify(images_from_pixels(train_set.data[pick]), dataset), real)
+    return score_features(*classify(images_from_pixels(train_set.data[pick]), dataset), real)

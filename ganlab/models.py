@@ -7,6 +7,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .sampling import SIGNED, to_signed
+
 
 def disc_block(in_channels: int, out_channels: int, kernel_size, stride) -> nn.Sequential:
     """Return Conv2d -> BatchNorm2d -> LeakyReLU(0.2), the discriminator's repeated block.
@@ -66,12 +68,15 @@ def gen_block(in_channels: int, out_channels: int, kernel_size, stride,
 class Generator(nn.Module):
     """Turn (B, noise_dim) random vectors into (B, 1, 28, 28) images in [-1, 1].
 
-    Taught in notebook 05.
+    ``pixel_range`` is the range of the real images it learns to copy: tanh's (-1, 1) unless it
+    is trained on ToTensor's [0, 1] pixels (``Config(normalize=False)``; ``train`` sets it then).
+    ``generate`` reads it, so every sample leaves the package in [-1, 1]. Taught in notebook 05.
     """
 
     def __init__(self, noise_dim: int = 64):
         super().__init__()
         self.noise_dim = noise_dim
+        self.pixel_range = SIGNED
         self.block_1 = gen_block(noise_dim, 256, (3, 3), 2)
         self.block_2 = gen_block(256, 128, (4, 4), 1)
         self.block_3 = gen_block(128, 64, (3, 3), 2)
@@ -103,12 +108,18 @@ def weights_init(m: nn.Module, bn_gamma_mean: float = 1.0) -> None:
 
 @torch.no_grad()
 def generate(G: nn.Module, noise: torch.Tensor) -> torch.Tensor:
-    """Images from ``noise`` in eval mode (BatchNorm's running statistics), mode restored.
+    """Images from ``noise`` in [-1, 1], drawn in eval mode (BatchNorm's running statistics).
 
-    Taught in notebook 07.
+    G's mode is restored afterwards. A generator that draws in another range (its
+    ``pixel_range``, e.g. (0, 1)) has its images mapped to [-1, 1]. Taught in notebook 07.
     """
     was_training = G.training
     G.eval()
     images = G(noise)
     G.train(was_training)
-    return images
+    return to_signed(images, getattr(G, "pixel_range", SIGNED))
+
+
+#: The course's own names for the two blocks.
+get_disc_block = disc_block
+get_gen_block = gen_block

@@ -39,7 +39,7 @@ def assert_same_network(page_model: nn.Module, ganlab_model: nn.Module, example:
           f"the page's {type(page_model).__name__} is ganlab's.")
 
 
-def summarize(model: nn.Module, input_size: tuple) -> None:
+def safe_summary(model: nn.Module, input_size: tuple) -> None:
     """Print torchsummary's table for ``model`` without disturbing it.
 
     torchsummary 1.5.1 (what Colab ships) runs a forward pass in the model's current mode and

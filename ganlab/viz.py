@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
 import torch
+from matplotlib.ticker import MaxNLocator
 from torchvision.utils import make_grid, save_image
+
+from .sampling import from_signed
 
 
 def _as_image_batch(tensor: torch.Tensor) -> torch.Tensor:
@@ -31,8 +33,7 @@ def _as_image_batch(tensor: torch.Tensor) -> torch.Tensor:
 def image_grid(tensor: torch.Tensor, num_images: int = 16, nrow: int = 4) -> torch.Tensor:
     """Lay the first ``num_images`` images in [-1, 1] out as one (C, H, W) grid in [0, 1]."""
     images = _as_image_batch(tensor)[:num_images]
-    images = (images + 1) / 2  # [-1, 1] (tanh's range) -> [0, 1] (what imshow expects)
-    return make_grid(images, nrow=nrow).clamp(0, 1)
+    return make_grid(from_signed(images, (0, 1)), nrow=nrow).clamp(0, 1)  # imshow wants [0, 1]
 
 
 def show_tensor_images(tensor_img: torch.Tensor, num_images: int = 16, nrow: int = 4, ax=None,
@@ -63,7 +64,7 @@ def save_grid(tensor: torch.Tensor, path, nrow: int = 8) -> Path:
     """Save images in [-1, 1] as one PNG grid (torchvision's ``save_image``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(_as_image_batch(tensor).add(1).div(2).clamp(0, 1), path, nrow=nrow)
+    save_image(from_signed(_as_image_batch(tensor), (0, 1)).clamp(0, 1), path, nrow=nrow)
     return path
 
 
@@ -123,7 +124,10 @@ def plot_history(history, title: str = "Losses per epoch"):
 
 
 def show_progress(history, epochs=None, num_images: int = 8):
-    """Show the fixed-noise samples of several epochs as rows, to watch the digits form."""
+    """Show the fixed-noise samples of several epochs as rows, to watch the digits form.
+
+    Taught in notebook 07.
+    """
     epochs = list(epochs) if epochs is not None else sorted({0, len(history) // 4, len(history) // 2,
                                                               len(history) - 1})
     fig, axes = plt.subplots(len(epochs), 1, figsize=(num_images * 0.9, len(epochs) * 1.1))

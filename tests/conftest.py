@@ -6,6 +6,8 @@ import matplotlib
 import pytest
 import torch
 
+from ganlab.data import load_sample_dataset
+
 matplotlib.use("Agg")
 
 
@@ -14,6 +16,16 @@ def _plain_environment(monkeypatch):
     """Unit tests choose their data explicitly: no quick mode, no data folder from outside."""
     monkeypatch.delenv("GANLAB_QUICK", raising=False)
     monkeypatch.setenv("TQDM_DISABLE", "1")
+
+
+@pytest.fixture(scope="session")
+def mnist_sample():
+    """``mnist_sample(n)``: the first n images of the committed MNIST sample, so an epoch is a few steps."""
+    def first(n: int):
+        ds = load_sample_dataset("mnist")
+        ds.data, ds.targets = ds.data[:n], ds.targets[:n]
+        return ds
+    return first
 
 
 def write_idx(path, tensor: torch.Tensor, gz: bool = False) -> None:

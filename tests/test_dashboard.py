@@ -5,9 +5,9 @@ import torch
 from ganlab import dashboard
 from ganlab.config import Config
 from ganlab.dashboard import LiveDashboard, dashboard_figure, progress_animation, save_progress_gif
-from ganlab.data import DeviceBatches, load_sample_dataset
+from ganlab.data import DeviceBatches
 from ganlab.history import History
-from ganlab.train import train
+from ganlab.session import train
 
 
 @pytest.fixture(autouse=True)
@@ -66,11 +66,10 @@ def test_live_dashboard_displays_once_then_updates_in_place(monkeypatch):
     assert shown[-1][1].data[:4] == b"\x89PNG"
 
 
-def test_live_training_outside_a_notebook_is_silent_and_callbacks_run(monkeypatch):
+def test_live_training_outside_a_notebook_is_silent_and_callbacks_run(monkeypatch, mnist_sample):
     assert not dashboard.in_notebook()
     seen = []
-    ds = load_sample_dataset("mnist")
-    ds.data, ds.targets = ds.data[:128], ds.targets[:128]
+    ds = mnist_sample(128)
     cfg = Config(batch_size=64, epochs=2, device="cpu")
     history = train(cfg, batches=DeviceBatches.from_config(cfg, ds), live=True,
                     on_epoch=lambda h: seen.append(len(h)))

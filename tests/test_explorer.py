@@ -2,10 +2,18 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from ganlab.explorer import (explorer_image, interpolate, interpolation_strip, latent_explorer, nearest_real,
-                             seed_noise, show_nearest_real, slerp, widgets_available)
-from ganlab.models import Discriminator, Generator, weights_init
-from ganlab.models import generate
+from ganlab.explorer import (
+    explorer_image,
+    interpolate,
+    interpolation_strip,
+    latent_explorer,
+    nearest_real,
+    show_nearest_real,
+    slerp,
+    widgets_available,
+)
+from ganlab.models import Discriminator, Generator, generate, weights_init
+from ganlab.sampling import seeded_noise
 
 
 @pytest.fixture(autouse=True)
@@ -20,18 +28,22 @@ def G():
     return Generator(16).apply(weights_init)
 
 
-def test_seed_noise_is_reproducible():
-    assert torch.equal(seed_noise(5, 16), seed_noise(5, 16))
-    assert not torch.equal(seed_noise(5, 16), seed_noise(6, 16))
-    assert seed_noise(5, 16).shape == (1, 16)
+def test_the_explorer_draws_a_zero_to_one_generator_in_tanh_range():
+    # Config(normalize=False) trains G to draw in [0, 1]; the explorer shows pictures in [-1, 1].
+    torch.manual_seed(0)
+    G = Generator(16).apply(weights_init)
+    G.pixel_range = (0.0, 1.0)
+    image, _ = explorer_image(G, None, 0, 1, 0.0, "slerp", [])
+    raw = G.eval()(seeded_noise(1, 16, 0))
+    torch.testing.assert_close(image, raw * 2 - 1, atol=1e-6, rtol=0)
 
 
 @pytest.mark.parametrize("mode", ["linear", "slerp"])
 def test_interpolation_endpoints_are_the_seeds_images(G, mode):
     images = interpolate(G, 3, 4, steps=5, mode=mode)
     assert images.shape == (5, 1, 28, 28)
-    torch.testing.assert_close(images[0:1], generate(G, seed_noise(3, 16)), atol=1e-5, rtol=0)
-    torch.testing.assert_close(images[-1:], generate(G, seed_noise(4, 16)), atol=1e-5, rtol=0)
+    torch.testing.assert_close(images[0:1], generate(G, seeded_noise(1, 16, 3)), atol=1e-5, rtol=0)
+    torch.testing.assert_close(images[-1:], generate(G, seeded_noise(1, 16, 4)), atol=1e-5, rtol=0)
     assert not torch.allclose(images[2], images[0])
 
 
@@ -61,7 +73,7 @@ def test_nearest_real_finds_the_exact_copy():
 def test_explorer_image_scores_with_D(G):
     D = Discriminator()
     image, score = explorer_image(G, D, 0, 1, 0.0, "slerp", [0.0, 0.0])
-    torch.testing.assert_close(image, generate(G, seed_noise(0, 16)))
+    torch.testing.assert_close(image, generate(G, seeded_noise(1, 16, 0)))
     assert 0 < score < 1
     shifted, none = explorer_image(G, None, 0, 1, 0.0, "linear", [2.0, -1.0])
     assert none is None and not torch.allclose(shifted, image)

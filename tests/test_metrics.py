@@ -6,12 +6,12 @@ import torch
 
 from ganlab import classifier, metrics
 from ganlab.__main__ import main
+from ganlab.classifier import Classifier, load_classifier
 from ganlab.config import Config
 from ganlab.data import SAMPLE_DIR, DeviceBatches, load_sample_dataset
-from ganlab.classifier import Classifier, load_classifier
 from ganlab.metrics import class_histogram, evaluate, frechet_distance, reference
 from ganlab.models import Generator
-from ganlab.train import train
+from ganlab.session import train
 
 TARGETS = {"mnist": 0.99, "fashion": 0.91}
 
@@ -195,8 +195,22 @@ def test_cli_classifier_writes_weights_and_its_accuracy_record(tmp_path, make_ra
         load_classifier.cache_clear()
 
 
-def test_to_tanh_range_maps_the_course_range_onto_the_classifiers():
-    from ganlab.metrics import to_tanh_range
-    x = torch.tensor([0.0, 0.5, 1.0])
-    assert to_tanh_range(x).tolist() == [0.0, 0.5, 1.0]
-    assert to_tanh_range(x, normalize=False).tolist() == [-1.0, 0.0, 1.0]
+def test_evaluate_scores_a_zero_to_one_generator_as_its_tanh_twin():
+    # The generator owns its pixel range: the same weights drawing in [0, 1] (pixel_range (0, 1),
+    # output 0.5 * tanh + 0.5) must score as the [-1, 1] generator does, with no flag passed.
+    torch.manual_seed(0)
+    signed = Generator(64)
+    unit = Generator(64)
+    unit.load_state_dict(signed.state_dict())
+    unit.pixel_range = (0.0, 1.0)
+    unit.block_4[1] = _HalfTanh()
+    real = torch.randn(300, 128)
+    a = evaluate(signed, n=300, real=real)
+    b = evaluate(unit, n=300, real=real)
+    assert a["frechet"] == pytest.approx(b["frechet"], rel=1e-4)
+    assert a["histogram"] == pytest.approx(b["histogram"], abs=1e-9)
+
+
+class _HalfTanh(torch.nn.Module):
+    def forward(self, x):
+        return torch.tanh(x) * 0.5 + 0.5

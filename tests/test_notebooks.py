@@ -11,8 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-import set_repo
-from notebook_format import BADGE_URL, SETUP_CELL, problems
+import set_repo  # noqa: E402  (tools/ is put on the path just above)
+from notebook_format import BADGE_URL, SETUP_CELL, problems  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 EXPECTED = ["01_configuration", "02_load_dataset", "03_batching", "04_discriminator",

@@ -6,18 +6,16 @@ import torch
 
 from ganlab.checkpoint import generator_from_checkpoint, load_checkpoint, save_checkpoint
 from ganlab.config import Config
-from ganlab.data import DeviceBatches, load_sample_dataset, make_loader
+from ganlab.data import DeviceBatches, make_loader
 from ganlab.history import History
 from ganlab.models import Discriminator, Generator, weights_init
-from ganlab.train import TrainingDiverged, make_optimizers, train, train_step
+from ganlab.session import train
+from ganlab.train import TrainingDiverged, make_optimizers, train_step
 
 
 @pytest.fixture(scope="module")
-def small_dataset():
-    """200 images of the committed sample: a few steps an epoch keep these tests fast."""
-    ds = load_sample_dataset("mnist")
-    ds.data, ds.targets = ds.data[:200], ds.targets[:200]
-    return ds
+def small_dataset(mnist_sample):
+    return mnist_sample(200)  # 4 steps of 64 an epoch
 
 
 def small_config(**overrides):
@@ -112,7 +110,7 @@ def test_fast_path_and_dataloader_train_identically_in_the_same_order(small_data
 
 
 def test_dataloader_path_trains_like_the_fast_path(small_dataset):
-    cfg = small_config(epochs=3, fast=False)
+    cfg = small_config(epochs=3, batches_on_device=False)
     slow = train(cfg, batches=make_loader(cfg, small_dataset))
     fast = train(cfg, batches=DeviceBatches.from_config(cfg, small_dataset))
     for history in (slow, fast):  # same invariants; the shuffles differ, so not the same numbers

@@ -1,0 +1,105 @@
+"""``train(cfg)``: the course's DCGAN, trained by ``fit`` with the session a learner asks for.
+
+This module only assembles: the game (``ganlab.game.DCGAN``), its batches, a resumed History,
+and the hooks (``ganlab.hooks``) for checkpoints, quality scores, keep-best, patience, the EMA
+generator and the live dashboard. The loop itself is ``ganlab.train.fit``. Taught in notebook 07.
+"""
+from __future__ import annotations
+
+from .config import QUICK_EPOCHS, Config, announce_quick_mode, quick_mode
+from .data import make_batches
+from .game import DCGAN
+from .history import History
+from .hooks import AverageGenerator, EachEpoch, SaveCheckpoints, ScoreEachEpoch, StopWhenStale
+from .hooks import resume as resume_run
+from .metrics import TRACK_SAMPLES, QualityTracker
+from .train import TrainingDiverged, fit
+
+
+def _check_stopping_args(track: int, keep_best: bool, patience, checkpoint) -> None:
+    if isinstance(track, bool) or not isinstance(track, int) or track < 0:
+        raise ValueError(f"track must be a whole number of images (0 turns tracking off), got {track!r}.")
+    if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience <= 0):
+        raise ValueError(f"patience must be a positive whole number of epochs or None, got {patience!r}.")
+    if (keep_best or patience) and not track:
+        raise ValueError("keep_best and patience judge epochs by the tracked Frechet distance: "
+                         "leave track at 2000 (or any n > 0).")
+    if keep_best and checkpoint is None:
+        raise ValueError("keep_best=True needs checkpoint=PATH: the best epoch is saved beside it.")
+
+
+def _make_tracker(cfg: Config, n: int, required: bool):
+    """The per-epoch QualityTracker, or None (with one line saying why) when it cannot be built."""
+    if not n:
+        return None
+    try:
+        return QualityTracker(cfg, n)
+    except (FileNotFoundError, ValueError) as error:  # no test set or classifier for this data
+        if required:
+            raise
+        print(f"Quality tracking is off: {error}")
+        return None
+
+
+def _live_dashboard():
+    """The dashboard's update function inside a notebook, else None."""
+    from .dashboard import LiveDashboard, in_notebook
+
+    return LiveDashboard().update if in_notebook() else None
+
+
+def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint=None,
+          resume=None, progress: bool = True, live: bool = False, on_epoch=None,
+          track: int = TRACK_SAMPLES, keep_best: bool = False, patience: int | None = None) -> History:
+    """Train G and D for ``cfg.epochs`` epochs and return the per-epoch History.
+
+    G and D are built (seeded, ``weights_init``) when not given; ``batches`` defaults to
+    ``make_batches(cfg)``. After every epoch the full state is saved to ``checkpoint`` (if a
+    path is given); ``resume=path`` continues a saved run where it stopped. Ctrl-C returns the
+    history so far and leaves the last checkpoint whole; a NaN loss raises TrainingDiverged
+    naming the epoch and step. ``on_epoch(history)`` is called after each epoch; ``live=True``
+    in a notebook shows a dashboard (losses and samples) updated in place, and does nothing elsewhere.
+
+    Quality, the stopping criterion: after each epoch ``track`` images (0: off) are scored
+    by ``ganlab.metrics`` (Frechet distance, modes, confidence) into the History.
+    ``keep_best=True`` also saves the epoch with the lowest distance to
+    ``best_checkpoint_path(checkpoint)``; ``patience=N`` stops once N epochs in a row have
+    not beaten it. With ``cfg.ema_decay`` > 0, samples, scores and ``generator_from_checkpoint``
+    use the weight-averaged G (``ganlab.ema``). A resumed run must use the checkpoint's Config
+    (epochs, device, data_dir and batches_on_device may change).
+    Taught in notebook 07.
+    """
+    cfg = cfg or Config()
+    _check_stopping_args(track, keep_best, patience, checkpoint or resume)
+    epochs = cfg.epochs
+    if quick_mode() and epochs > QUICK_EPOCHS:
+        announce_quick_mode()
+        epochs = QUICK_EPOCHS
+    game = DCGAN(cfg, G, D)
+    hooks = [AverageGenerator(game, cfg.ema_decay, cfg.seed)] if cfg.ema_decay > 0 else []
+    history = resume_run(game, cfg, resume) if resume is not None else History()
+    checkpoint = checkpoint or resume
+    tracker = _make_tracker(cfg, track, required=keep_best or bool(patience))
+    if tracker is not None:
+        hooks.append(ScoreEachEpoch(tracker))
+    saver = SaveCheckpoints(checkpoint, cfg, keep_best) if checkpoint is not None else None
+    hooks += [saver] if saver else []
+    callbacks = [on_epoch, _live_dashboard() if live else None]
+    hooks += [EachEpoch(callback) for callback in callbacks if callback]
+    if patience:
+        hooks.append(StopWhenStale(patience))
+    if batches is None:
+        batches = make_batches(cfg)
+    try:
+        fit(game, batches, epochs, history=history, hooks=hooks, progress=progress)
+    except KeyboardInterrupt:
+        kept = (f"; the checkpoint of epoch {saver.saved_epoch} at {checkpoint} is intact"
+                if saver and saver.saved_epoch else "")
+        print(f"Interrupted during epoch {len(history) + 1}: returning the {len(history)} finished "
+              f"epochs{kept}.")
+    except TrainingDiverged as error:
+        if saver and saver.saved_epoch:
+            raise TrainingDiverged(f"{error} The last good checkpoint is {checkpoint} "
+                                   f"(epoch {saver.saved_epoch}).") from None
+        raise
+    return history
