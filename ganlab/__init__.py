@@ -2,8 +2,8 @@
 
 This face re-exports what the notebooks use; each name's docstring ends by saying which
 notebook teaches it. Everything else is imported from its module (``ganlab.metrics``, ...).
-The modules, bottom to top (each imports only from those before it): config, sampling, history;
-data, models, losses, ema; train (the loop); game (a GAN the loop drives); checkpoint; hooks;
+The modules, bottom to top (each imports only from those before it): config, sampling, history, idx;
+data, models, losses, ema; train (the loop), checkpoint; game (a GAN the loop drives), hooks;
 classifier, metrics; viz, dashboard, explorer, diagnose, notebook; session (``train``); __main__.
 """
 from .checkpoint import best_checkpoint_path, generator_from_checkpoint, load_checkpoint
@@ -26,7 +26,7 @@ from .models import (
                      weights_init,
 )
 from .session import train
-from .train import make_optimizers, train_step
+from .train import make_optimizers, train_epoch, train_step
 from .viz import plot_losses, plot_quality, show_progress, show_tensor_images
 
 __version__ = "0.1.0"
@@ -37,5 +37,5 @@ __all__ = [
     "generator_from_checkpoint", "get_disc_block", "get_gen_block", "latent_explorer", "load_checkpoint",
     "load_dataset", "make_batches", "make_loader", "make_optimizers", "make_transform", "plot_losses",
     "plot_quality", "progress_animation", "real_loss", "reference", "resolve_device", "show_nearest_real",
-    "show_progress", "show_tensor_images", "train", "train_step", "weights_init",
+    "show_progress", "show_tensor_images", "train", "train_epoch", "train_step", "weights_init",
 ]

@@ -8,14 +8,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-import torch
+#: What ``sample --out`` can write (Pillow picks the format from the suffix).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+#: The exit status of a run stopped by Ctrl-C (the shell's 128 + SIGINT), so scripts do not carry on.
+INTERRUPTED = 130
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text}")
     return value
@@ -25,8 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ganlab",
                                      description="Train the course's DCGAN, sample from it and score it.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,evaluate,classifier}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error (for bug reports; or set GANLAB_DEBUG=1)")
 
-    train = commands.add_parser("train", help="train a DCGAN and write its samples",
+    train = commands.add_parser("train", parents=[common], help="train a DCGAN and write its samples",
                                 description="Train the DCGAN; writes the checkpoint, a sample grid "
                                             "per epoch, the loss curves and the history to OUT/DATASET/.")
     train.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist")
@@ -45,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(run=run_train, parser=train)
 
-    sample = commands.add_parser("sample", help="draw images from a trained checkpoint",
+    sample = commands.add_parser("sample", parents=[common], help="draw images from a trained checkpoint",
                                  description="Draw N images from a checkpoint's generator into one PNG grid.")
     sample.add_argument("--checkpoint", required=True, help="a checkpoint.pt written by train")
     sample.add_argument("--n", type=_positive_int, default=64, help="how many images (default: 64)")
@@ -53,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.set_defaults(run=run_sample, parser=sample)
 
-    evaluate = commands.add_parser("evaluate", help="score a checkpoint's samples with a classifier",
+    evaluate = commands.add_parser("evaluate", parents=[common], help="score a checkpoint's samples with a classifier",
                                    description="Score N generated images (Frechet distance to the real test "
                                                "set, classes covered, confidence) beside real images.")
     evaluate.add_argument("--checkpoint", required=True, help="a checkpoint.pt written by train")
@@ -62,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.set_defaults(run=run_evaluate, parser=evaluate)
 
-    classifier = commands.add_parser("classifier", help="train the classifier that evaluate uses",
+    classifier = commands.add_parser("classifier", parents=[common], help="train the classifier that evaluate uses",
                                      description="Train the classifier evaluate scores with, on the full "
                                                  "dataset; writes ganlab/classifiers/DATASET.pt and its line "
                                                  "in accuracy.json.")
@@ -90,8 +100,10 @@ def _dataset_or_sample(cfg):
 
 
 def run_train(args, parser) -> int:
+    from .checkpoint import best_checkpoint_path
     from .config import Config
     from .data import make_batches
+    from .idx import BadDataFileError
     from .session import train
     from .viz import plot_history, save_grid
 
@@ -104,15 +116,23 @@ def run_train(args, parser) -> int:
     checkpoint = run_dir / "checkpoint.pt"
     if args.resume and not checkpoint.is_file():
         parser.error(f"--resume: no checkpoint at {checkpoint}; run without --resume first.")
-    if not args.resume and checkpoint.is_file():
-        parser.error(f"{checkpoint} exists: add --resume to continue it, or choose another --out.")
+    for saved in (checkpoint, best_checkpoint_path(checkpoint)):
+        if not args.resume and saved.is_file():
+            parser.error(f"{saved} exists: add --resume to continue that run, or choose another --out.")
+    problem = unwritable(run_dir)
+    if problem:
+        parser.error(f"--out: {problem}; choose another --out.")
     dataset, cfg = _dataset_or_sample(cfg)
     batches = make_batches(cfg, dataset)
     try:
         history = train(cfg, batches=batches, checkpoint=checkpoint, resume=checkpoint if args.resume else None,
                         progress=not args.no_progress, keep_best=args.keep_best, patience=args.patience)
-    except (FileNotFoundError, ValueError) as error:
+    except BadDataFileError:
+        raise  # found on the way, not a bad argument: main's one line and status 1
+    except (FileNotFoundError, FileExistsError, ValueError) as error:
         parser.error(str(error))
+    if len(history) == 0:  # interrupted in the first epoch: nothing to write
+        return INTERRUPTED
     for epoch in range(len(history)):
         save_grid(history.sample_images(epoch), run_dir / "samples" / f"epoch_{epoch + 1:02d}.png")
     (run_dir / "history.json").write_text(history.to_json())
@@ -123,8 +143,9 @@ def run_train(args, parser) -> int:
     fig.savefig(run_dir / "losses.png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     print(f"Wrote {checkpoint}, {run_dir / 'samples'}/epoch_NN.png, {run_dir / 'losses.png'}, "
-          f"{run_dir / 'progress.gif'} and {run_dir / 'history.json'}.")
-    return 0
+          f"{run_dir / 'progress.gif'} and {run_dir / 'history.json'}"
+          + (f" for the {len(history)} saved epochs." if history.interrupted else "."))
+    return INTERRUPTED if history.interrupted else 0
 
 
 def run_sample(args, parser) -> int:
@@ -133,12 +154,20 @@ def run_sample(args, parser) -> int:
     from .sampling import seeded_noise
     from .viz import save_grid
 
+    out = Path(args.out)
+    if out.is_dir():
+        parser.error(f"--out {out} is a folder: give a file in it, e.g. {out / 'samples.png'}.")
+    if out.suffix.lower() not in IMAGE_SUFFIXES:
+        parser.error(f"--out {out} needs an image file name ending in .png (or {', '.join(IMAGE_SUFFIXES[1:])}).")
     try:
         G, cfg = generator_from_checkpoint(args.checkpoint)
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
     images = generate(G, seeded_noise(args.n, cfg.noise_dim, args.seed))
-    path = save_grid(images, args.out, nrow=max(1, round(args.n ** 0.5)))
+    try:
+        path = save_grid(images, out, nrow=max(1, round(args.n ** 0.5)))
+    except OSError as error:
+        parser.error(f"could not write {out}: {error.strerror or error}.")
     print(f"Wrote {args.n} samples to {path}.")
     return 0
 
@@ -206,6 +235,8 @@ def run_classifier(args, parser) -> int:
     device = resolve_device(args.device)
     command = (f"python -m ganlab classifier --dataset {args.dataset} --epochs {epochs} --seed {args.seed} "
                f"--device {device}")
+    import torch
+
     record = {"test_accuracy": round(accuracy, 4), "epochs": epochs, "seed": args.seed, "command": command,
               "device": device, "cpu_seconds": round(time.process_time() - start), "torch": torch.__version__}
     path = save_classifier(model, args.dataset, record)
@@ -213,10 +244,39 @@ def run_classifier(args, parser) -> int:
     return 0
 
 
+def unwritable(folder: Path) -> str | None:
+    """Why nothing can be written in ``folder`` (made if missing), or None: checked before an epoch is spent."""
+    probe = folder / f".ganlab-write-check-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        return f"cannot write in {folder}: {error.strerror or error}"
+    return None
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one line: its message's first line (a size-mismatch wall of text is cut)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
 def main(argv=None) -> int:
+    """Run one command. A failure the user can cause ends in one line on stderr and exit status 1
+    (2 for bad arguments, 130 for Ctrl-C); ``--debug`` or GANLAB_DEBUG=1 shows the traceback instead."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.run(args, args.parser)  # each command reports errors through its own parser
+    try:
+        return args.run(args, args.parser)  # each command reports bad arguments through its own parser
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as error:
+        if args.debug or os.environ.get("GANLAB_DEBUG", "0") not in ("", "0"):
+            raise
+        print(f"python -m ganlab {args.command}: {one_line(error)} (--debug shows the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Taught in notebook 07.
 """
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -33,7 +34,16 @@ def save_checkpoint(path, *, cfg: Config, history, epoch: int, game: str = "dcga
         "rng_cpu": torch.get_rng_state(),
         "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     })
-    return atomic_write(path, lambda tmp: torch.save(state, tmp))
+    buffer = io.BytesIO()  # serialised first, so a full disk reads as an OSError, not a torch error
+    torch.save(state, buffer)
+    return atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
+
+
+class CouldNotWrite(OSError):
+    """A file could not be written (a full disk, a read-only folder); the file it would replace is kept."""
+
+    def __str__(self) -> str:
+        return f"could not write {self.filename}: {self.strerror}; the previous file, if any, is kept"
 
 
 def best_checkpoint_path(checkpoint) -> Path:
@@ -54,8 +64,15 @@ def atomic_write(path, write) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as error:  # a full disk or a read-only folder: no half file is left behind
+        tmp.unlink(missing_ok=True)
+        raise CouldNotWrite(error.errno, error.strerror or str(error), str(path)) from None
+    except BaseException:  # Ctrl-C mid-write: the same
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -73,6 +90,8 @@ def load_checkpoint(path, map_location="cpu") -> dict:
     except Exception as error:
         raise ValueError(f"{path} is not a readable ganlab checkpoint ({type(error).__name__}); "
                          "it may be truncated or from another program.") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} holds a {type(state).__name__}, not a ganlab checkpoint.")
     missing = {"G", "D", "config", "epoch"} - set(state)
     if missing:
         raise ValueError(f"{path} lacks {sorted(missing)}: not a ganlab checkpoint.")
@@ -96,7 +115,7 @@ def generator_from_checkpoint(path, device="cpu") -> tuple[Generator, Config]:
     state = load_checkpoint(path, map_location=device)
     cfg = Config.from_dict(state["config"], device="auto")
     G = Generator(cfg.noise_dim).to(device)
-    G.load_state_dict(state.get("G_ema", state["G"]))
+    load_part(G, state.get("G_ema", state["G"]), path, "generator")
     G.pixel_range = cfg.pixel_range
     return G.eval(), cfg
 
@@ -104,5 +123,16 @@ def generator_from_checkpoint(path, device="cpu") -> tuple[Generator, Config]:
 def discriminator_from_checkpoint(path, device="cpu") -> Discriminator:
     """Rebuild the trained discriminator of a checkpoint, in eval mode."""
     D = Discriminator().to(device)
-    D.load_state_dict(load_checkpoint(path, map_location=device)["D"])
+    load_part(D, load_checkpoint(path, map_location=device)["D"], path, "discriminator")
     return D.eval()
+
+
+def load_part(part, state: dict, path, what: str) -> None:
+    """``part.load_state_dict(state)``, with one line naming the file when the shapes do not fit."""
+    try:
+        part.load_state_dict(state)
+    except (RuntimeError, ValueError, KeyError) as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        detail = next((line for line in lines if "size mismatch" in line or "key" in line.lower()), lines[-1])
+        raise ValueError(f"{path}: its {what} does not fit ganlab's {type(part).__name__} ({detail.rstrip('.')}); "
+                         "was it saved by another architecture or version?") from None

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import math
 import time
@@ -142,7 +143,9 @@ def save_classifier(model: Classifier, dataset: str, record: dict) -> Path:
     """Write the weights to ``classifier_path(dataset)`` and ``record`` into accuracy.json."""
     global _weights_version
     check_dataset(dataset)
-    path = atomic_write(classifier_path(dataset), lambda tmp: torch.save(model.state_dict(), tmp))
+    buffer = io.BytesIO()  # serialised first, so a full disk reads as an OSError, not a torch error
+    torch.save(model.state_dict(), buffer)
+    path = atomic_write(classifier_path(dataset), lambda tmp: tmp.write_bytes(buffer.getvalue()))
     records = json.loads(ACCURACY_FILE.read_text()) if ACCURACY_FILE.is_file() else {}
     records[dataset] = record
     atomic_write(ACCURACY_FILE, lambda tmp: tmp.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n"))
@@ -164,7 +167,8 @@ def load_classifier(dataset: str = "mnist") -> Classifier:
     if not path.is_file():
         raise FileNotFoundError(f"No classifier weights at {path}; create them with: "
                                 f"python -m ganlab classifier --dataset {dataset}")
-    model = Classifier()
+    with torch.random.fork_rng(devices=[]):  # building it must not move training's random stream
+        model = Classifier()
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return model.eval()
 
@@ -180,7 +184,11 @@ def classify(batches, dataset: str = "mnist") -> tuple[torch.Tensor, torch.Tenso
         batches = batches.split(500)
     feats, probs = [], []
     for images in batches:
-        f = model.features(images.detach().float().cpu())
+        images = images.detach().float().cpu()
+        if not torch.isfinite(images).all():
+            raise ValueError("some images to score are NaN or infinite: the generator's weights are broken "
+                             "(did training diverge?); score an earlier checkpoint.")
+        f = model.features(images)
         feats.append(f)
         probs.append(model.head(f).softmax(1))  # eval mode: dropout is off
     return torch.cat(feats), torch.cat(probs)

@@ -16,6 +16,10 @@ DEVICES = ("auto", "cuda", "mps", "cpu")
 #: In quick mode (``GANLAB_QUICK=1``) training is capped at this many epochs.
 QUICK_EPOCHS = 3
 
+#: Fields that must be numbers, and fields that must be True or False (checked before their ranges).
+NUMBER_FIELDS = ("lr", "beta_1", "beta_2", "rotation", "label_smoothing", "bn_gamma_mean", "ema_decay")
+SWITCH_FIELDS = ("batches_on_device", "normalize")
+
 #: Old field names a saved Config may still use, and their names now.
 RENAMED = {"fast": "batches_on_device"}
 
@@ -26,9 +30,10 @@ _quick_announced = False
 class Config:
     """Hold every hyperparameter of the course's DCGAN, checked when it is made.
 
-    Names and values follow the guided project, with four changes a GAN needs. Two are the
-    DCGAN paper's (Radford et al., 2015) and two undo course choices that a GAN copies into its
-    samples; each has a switch, so a learner can put the course's value back and compare:
+    Names and values follow the guided project, with four changes a GAN needs: two from the DCGAN
+    paper (Radford et al., 2015: lr, and pixels scaled to tanh's range), one from PyTorch's DCGAN
+    tutorial (BatchNorm scales), and one that drops a course augmentation a GAN would copy into its
+    samples (rotation). Each has a switch, so a learner can put the course's value back and compare:
 
     * ``lr`` 2e-4, the DCGAN paper's rate, where the course notes print 0.002: a GAN is two
       networks chasing each other, and a large step lets either overshoot the other.
@@ -68,6 +73,16 @@ class Config:
     ema_decay: float = 0.0  # 0: off; else sample from an average of G's weights (e.g. 0.999)
 
     def __post_init__(self) -> None:
+        for name in NUMBER_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"Config.{name} must be a number, got {value!r} (a {type(value).__name__}).")
+        for name in SWITCH_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise ValueError(f"Config.{name} must be True or False, got {value!r} (a {type(value).__name__}).")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"Config.seed must be a whole number, got {self.seed!r}.")
         for name in ("batch_size", "noise_dim", "epochs"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

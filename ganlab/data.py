@@ -27,17 +27,11 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from torchvision import datasets
 from torchvision import transforms as T
-from torchvision.datasets.utils import extract_archive
 
 from .config import Config, announce_quick_mode, quick_mode
+from .idx import RAW_FILES, BadDataFileError, check_pairs, copy_checked, idx_problem, unpack_gz
 
 DATASET_CLASSES = {"mnist": datasets.MNIST, "fashion": datasets.FashionMNIST}
-RAW_FILES = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-)
 #: The ten class names of each dataset, by label. Taught in notebook 08.
 CLASS_NAMES = {
     "mnist": [str(digit) for digit in range(10)],
@@ -69,11 +63,6 @@ def _raw_dir(root: Path, dataset: str) -> Path:
     return root / DATASET_CLASSES[dataset].__name__ / "raw"
 
 
-def _has_unpacked(root: Path, dataset: str) -> bool:
-    raw = _raw_dir(root, dataset)
-    return all((raw / name).is_file() for name in RAW_FILES)
-
-
 def _unpack_root(root: Path, dataset: str) -> Path:
     """Where .gz files under ``root`` are unpacked: beside them if writable, else a cache.
 
@@ -91,26 +80,32 @@ def prepare_raw_files(root: Path, dataset: str) -> Path | None:
     """Return a folder torchvision can read ``dataset`` from, unpacking ``.gz`` files if needed.
 
     torchvision's ``MNIST(download=False)`` wants all four files unpacked in
-    ``<root>/MNIST/raw/``. Where only ``.gz`` copies are there, they are unpacked with
-    torchvision's own ``extract_archive``, beside them or, for a read-only folder, into
-    ``~/.cache/ganlab``. Returns None when the files are not there at all.
+    ``<root>/MNIST/raw/``. Each file is checked first (``ganlab.idx``: header, size, 28x28);
+    where only a ``.gz`` copy is there, or the unpacked one is broken, it is unpacked atomically,
+    beside it or, for a read-only folder, into ``~/.cache/ganlab``. Returns None when the files are
+    not there at all; raises BadDataFileError, naming the file, when one is there but unusable.
     """
     root = Path(root)
-    if _has_unpacked(root, dataset):
-        return root
     raw = _raw_dir(root, dataset)
     if not all((raw / name).is_file() or (raw / f"{name}.gz").is_file() for name in RAW_FILES):
         return None
+    if all(idx_problem(raw / name, name) is None for name in RAW_FILES):
+        check_pairs(raw)
+        return root
     target_root = _unpack_root(root, dataset)
     target = _raw_dir(target_root, dataset)
     target.mkdir(parents=True, exist_ok=True)
     for name in RAW_FILES:
-        if (target / name).is_file():
+        source, gz = raw / name, raw / f"{name}.gz"
+        if idx_problem(target / name, name) is None:
             continue
-        if (raw / name).is_file():  # unpacked already beside a .gz sibling
-            (target / name).write_bytes((raw / name).read_bytes())
+        if source != target / name and idx_problem(source, name) is None:
+            copy_checked(source, target / name)
+        elif gz.is_file():
+            unpack_gz(gz, target / name, name)
         else:
-            extract_archive(str(raw / f"{name}.gz"), str(target))
+            raise BadDataFileError(f"{source} {idx_problem(source, name)}: put a good copy (or its .gz) there.")
+    check_pairs(target)
     return target_root
 
 

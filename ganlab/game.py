@@ -1,16 +1,18 @@
 """A GAN as a small object the training loop drives: a *game* between a generator and a critic.
 
-``fit`` (``ganlab.train``) asks a game for four things, and nothing else:
+``fit`` (``from ganlab.train import fit``) asks a game for three things:
 
 * ``step(real_img, labels)``: one round of the game on a batch; returns a detached stats tensor
   on the device whose first four entries are (D loss, G loss, D's mean verdict on real images,
-  on fakes). The loop adds them up and reads them once per epoch.
+  on fakes). The verdicts are probabilities for the DCGAN, raw critic scores for a WGAN. The loop
+  adds the stats up and reads them once per epoch.
 * ``progress_samples()``: the images, in [-1, 1], that the History keeps for this epoch.
 * ``device``: where the batches go.
-* ``parts()``: the named networks and optimizers a checkpoint holds (``load_parts`` restores them).
 
-``GAN`` gives the common parts; a game adds its networks, optimizers and ``step``. The course's
-DCGAN is the first one. Taught in notebook 07.
+The hooks (``ganlab.hooks``) ask for more: ``parts()``, the named networks and optimizers a
+checkpoint holds (``load_parts`` restores them), ``name``, ``G``, ``G_ema`` and
+``sampling_generator``. ``GAN`` gives all of these; a game adds its networks, optimizers and
+``step``. The course's DCGAN is the first one. Taught in notebook 07.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import functools
 
 import torch
 
+from .checkpoint import load_part
 from .config import Config
 from .models import Discriminator, Generator, generate, weights_init
 from .sampling import seeded_noise
@@ -40,6 +43,7 @@ class GAN:
 
     def __init__(self, cfg: Config, G, D):
         self.cfg, self.device = cfg, cfg.torch_device
+        G.pixel_range = cfg.pixel_range  # G learns to draw in the range of the real images
         self.G, self.D = G.to(self.device).train(), D.to(self.device).train()
         self.G_opt, self.D_opt = make_optimizers(cfg, self.G, self.D)
         self.G_ema = None
@@ -65,10 +69,14 @@ class GAN:
             parts["G_ema"] = self.G_ema
         return parts
 
-    def load_parts(self, state: dict) -> None:
-        """Load each part from a checkpoint's ``state``; an averaged generator missing there starts as G."""
+    def load_parts(self, state: dict, path="the checkpoint") -> None:
+        """Load each part from a checkpoint's ``state`` (read from ``path``), with one line if one is
+        missing or does not fit; an averaged generator missing there starts as G."""
+        missing = [name for name in self.parts() if name != "G_ema" and name not in state]
+        if missing:
+            raise ValueError(f"{path} has no {', '.join(missing)}: it can be sampled and evaluated, not resumed.")
         for name, part in self.parts().items():
-            part.load_state_dict(state.get(name, state["G"]) if name == "G_ema" else state[name])
+            load_part(part, state.get(name, state["G"]) if name == "G_ema" else state[name], path, name)
 
 
 class DCGAN(GAN):
@@ -85,7 +93,6 @@ class DCGAN(GAN):
         init = functools.partial(weights_init, bn_gamma_mean=cfg.bn_gamma_mean)
         G = Generator(cfg.noise_dim).apply(init) if G is None else G
         D = Discriminator().apply(init) if D is None else D
-        G.pixel_range = cfg.pixel_range
         super().__init__(cfg, G, D)
 
     def step(self, real_img, labels):

@@ -40,8 +40,16 @@ class History:
     kl_uniform: list = field(default_factory=list)  # KL of the class histogram from uniform
     confidence: list = field(default_factory=list)  # the classifier's mean top probability
 
+    #: True when Ctrl-C stopped the run that returned this History (not saved with it).
+    interrupted = False
+
     def __len__(self) -> int:
         return len(self.d_loss)
+
+    def __delitem__(self, epochs: slice) -> None:
+        """Forget a slice of epochs, e.g. ``del history[3:]`` keeps the first three."""
+        for name in (*METRICS, *QUALITY, "samples"):
+            del getattr(self, name)[epochs]
 
     def record(self, d_loss, g_loss, d_real, d_fake, seconds, samples: torch.Tensor,
                scores: dict | None = None) -> None:

@@ -20,8 +20,10 @@ from .train import Hook
 class AverageGenerator(Hook):
     """Keep ``game.G_ema``, a moving average of G's weights, as the generator that is shown and scored.
 
-    After every step it moves towards G (with the ramped decay of ``ema_decay_at``); before each
-    epoch is recorded its BatchNorm statistics are re-estimated for its own weights (``ganlab.ema``).
+    Making this hook gives the game its ``G_ema`` (a copy of G), so pass it to ``fit`` too, and
+    first: later hooks score and save ``G_ema``. After every step it moves towards G (with the
+    ramped decay of ``ema_decay_at``); before each epoch is recorded its BatchNorm statistics are
+    re-estimated for its own weights (``ganlab.ema``).
     """
 
     def __init__(self, game, decay: float, seed: int = 0):
@@ -106,8 +108,12 @@ def check_resume_config(cfg: Config, saved: dict, path) -> None:
 def resume(game, cfg: Config, path) -> History:
     """Load a saved run into ``game`` (parts, random streams) and return its History."""
     state = load_checkpoint(path, map_location=game.device)
+    saved_game = state.get("game", "dcgan")
+    if saved_game != game.name:
+        raise ValueError(f"{path} holds a {saved_game} run, not {game.name}: resume it with the game that "
+                         "trained it.")
     check_resume_config(cfg, state["config"], path)
-    game.load_parts(state)
+    game.load_parts(state, path)
     restore_rng(state)
     print(f"Resuming from {path} after epoch {state['epoch']}.")
-    return History.from_dict(state["history"])
+    return History.from_dict(state.get("history", {}))

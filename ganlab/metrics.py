@@ -109,8 +109,8 @@ def real_features(dataset: str = "mnist", data_dir=None) -> torch.Tensor:
 
 
 def _check_n(n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-        raise ValueError(f"n must be a positive whole number of images, got {n!r}.")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be a whole number of images, at least 2 (a distance compares spreads), got {n!r}.")
 
 
 def evaluate(G, dataset: str = "mnist", n: int = 10_000, batch_size: int = 500, seed: int = 0,

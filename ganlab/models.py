@@ -91,7 +91,7 @@ class Generator(nn.Module):
 
 
 def weights_init(m: nn.Module, bn_gamma_mean: float = 1.0) -> None:
-    """Initialise as the DCGAN paper does; use with ``model.apply(weights_init)``.
+    """Initialise as the DCGAN paper and PyTorch's DCGAN tutorial do; use with ``model.apply(weights_init)``.
 
     Conv and transposed-conv weights ~ N(0, 0.02). BatchNorm scales ~ N(1, 0.02) and shifts 0:
     the scale multiplies every normalised activation, so it must start near 1. The course draws

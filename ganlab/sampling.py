@@ -1,8 +1,9 @@
 """Noise in, pixels out: the seeded noise that pictures and scores draw, and the pixel ranges.
 
-Every image ganlab hands out (to pictures, to the classifier, to the History) is in tanh's
-[-1, 1], whatever range the generator was trained to draw in. ``to_signed`` and ``from_signed``
-are the only conversions into and out of that range; ``seeded_noise`` is the one way a fixed,
+Every generated image ganlab hands out (to pictures, to the classifier, to the History) is in
+tanh's [-1, 1], whatever range the generator was trained to draw in. ``to_signed`` and
+``from_signed`` convert into and out of that range (the training batches, which copy ToTensor and
+Normalize step by step, are ``ganlab.data``'s business); ``seeded_noise`` is the one way a fixed,
 named batch of noise is drawn.
 """
 from __future__ import annotations

@@ -2,15 +2,19 @@
 
 This module only assembles: the game (``ganlab.game.DCGAN``), its batches, a resumed History,
 and the hooks (``ganlab.hooks``) for checkpoints, quality scores, keep-best, patience, the EMA
-generator and the live dashboard. The loop itself is ``ganlab.train.fit``. Taught in notebook 07.
+generator and the live dashboard, in that order. The loop itself is ``fit`` (``from ganlab.train
+import fit``; ``ganlab.train`` on its own is this function). Taught in notebook 07.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from .checkpoint import best_checkpoint_path, load_checkpoint
 from .config import QUICK_EPOCHS, Config, announce_quick_mode, quick_mode
 from .data import make_batches
 from .game import DCGAN
 from .history import History
-from .hooks import AverageGenerator, EachEpoch, SaveCheckpoints, ScoreEachEpoch, StopWhenStale
+from .hooks import AverageGenerator, EachEpoch, SaveCheckpoints, ScoreEachEpoch, StopWhenStale, check_resume_config
 from .hooks import resume as resume_run
 from .metrics import TRACK_SAMPLES, QualityTracker
 from .train import TrainingDiverged, fit
@@ -26,6 +30,16 @@ def _check_stopping_args(track: int, keep_best: bool, patience, checkpoint) -> N
                          "leave track at 2000 (or any n > 0).")
     if keep_best and checkpoint is None:
         raise ValueError("keep_best=True needs checkpoint=PATH: the best epoch is saved beside it.")
+
+
+def _check_overwrite(checkpoint, resume, overwrite: bool) -> None:
+    """Refuse, in one line, to replace a saved run that the caller did not ask to replace."""
+    if checkpoint is None or overwrite or (resume is not None and Path(resume) == Path(checkpoint)):
+        return
+    existing = [path for path in (Path(checkpoint), best_checkpoint_path(checkpoint)) if path.exists()]
+    if existing:
+        raise FileExistsError(f"{existing[0]} exists: pass resume={str(checkpoint)!r} to continue that run, "
+                              "overwrite=True to start a new one in its place, or another checkpoint path.")
 
 
 def _make_tracker(cfg: Config, n: int, required: bool):
@@ -48,16 +62,31 @@ def _live_dashboard():
     return LiveDashboard().update if in_notebook() else None
 
 
+def _report_interrupt(history: History, saver) -> None:
+    """Say truthfully what Ctrl-C left, and keep ``history`` to the epochs the checkpoint holds."""
+    if saver is not None:
+        del history[saver.saved_epoch:]  # an epoch recorded but not yet saved is not kept
+        kept = (f"the checkpoint of epoch {saver.saved_epoch} at {saver.path} is intact" if saver.saved_epoch
+                else f"no epoch finished, so nothing was saved to {saver.path}")
+    else:
+        kept = "no checkpoint was asked for"
+    history.interrupted = True
+    print(f"Interrupted during epoch {len(history) + 1}: returning the {len(history)} finished epochs; {kept}.")
+
+
 def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint=None,
           resume=None, progress: bool = True, live: bool = False, on_epoch=None,
-          track: int = TRACK_SAMPLES, keep_best: bool = False, patience: int | None = None) -> History:
+          track: int = TRACK_SAMPLES, keep_best: bool = False, patience: int | None = None,
+          overwrite: bool = False) -> History:
     """Train G and D for ``cfg.epochs`` epochs and return the per-epoch History.
 
     G and D are built (seeded, ``weights_init``) when not given; ``batches`` defaults to
     ``make_batches(cfg)``. After every epoch the full state is saved to ``checkpoint`` (if a
-    path is given); ``resume=path`` continues a saved run where it stopped. Ctrl-C returns the
-    history so far and leaves the last checkpoint whole; a NaN loss raises TrainingDiverged
-    naming the epoch and step. ``on_epoch(history)`` is called after each epoch; ``live=True``
+    path is given); ``resume=path`` continues a saved run where it stopped. A checkpoint that
+    already exists is not replaced unless ``overwrite=True`` (FileExistsError says so). Ctrl-C
+    returns the epochs saved so far (all finished ones without a checkpoint), with
+    ``history.interrupted`` True, and leaves the last checkpoint whole; a NaN loss raises
+    TrainingDiverged naming the epoch and step. ``on_epoch(history)`` is called after each epoch; ``live=True``
     in a notebook shows a dashboard (losses and samples) updated in place, and does nothing elsewhere.
 
     Quality, the stopping criterion: after each epoch ``track`` images (0: off) are scored
@@ -71,17 +100,19 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
     """
     cfg = cfg or Config()
     _check_stopping_args(track, keep_best, patience, checkpoint or resume)
+    _check_overwrite(checkpoint, resume, overwrite)
+    if resume is not None:  # refuse another recipe before anything slow is built
+        check_resume_config(cfg, load_checkpoint(resume)["config"], resume)
     epochs = cfg.epochs
     if quick_mode() and epochs > QUICK_EPOCHS:
         announce_quick_mode()
         epochs = QUICK_EPOCHS
     game = DCGAN(cfg, G, D)
     hooks = [AverageGenerator(game, cfg.ema_decay, cfg.seed)] if cfg.ema_decay > 0 else []
-    history = resume_run(game, cfg, resume) if resume is not None else History()
-    checkpoint = checkpoint or resume
     tracker = _make_tracker(cfg, track, required=keep_best or bool(patience))
     if tracker is not None:
         hooks.append(ScoreEachEpoch(tracker))
+    checkpoint = checkpoint or resume
     saver = SaveCheckpoints(checkpoint, cfg, keep_best) if checkpoint is not None else None
     hooks += [saver] if saver else []
     callbacks = [on_epoch, _live_dashboard() if live else None]
@@ -90,13 +121,14 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
         hooks.append(StopWhenStale(patience))
     if batches is None:
         batches = make_batches(cfg)
+    # Last before the loop: resuming restores the random streams, and nothing may draw from them after.
+    history = resume_run(game, cfg, resume) if resume is not None else History()
+    if saver and resume is not None and Path(resume) == Path(checkpoint):
+        saver.saved_epoch = len(history)  # the file already holds these epochs
     try:
         fit(game, batches, epochs, history=history, hooks=hooks, progress=progress)
     except KeyboardInterrupt:
-        kept = (f"; the checkpoint of epoch {saver.saved_epoch} at {checkpoint} is intact"
-                if saver and saver.saved_epoch else "")
-        print(f"Interrupted during epoch {len(history) + 1}: returning the {len(history)} finished "
-              f"epochs{kept}.")
+        _report_interrupt(history, saver)
     except TrainingDiverged as error:
         if saver and saver.saved_epoch:
             raise TrainingDiverged(f"{error} The last good checkpoint is {checkpoint} "

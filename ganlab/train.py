@@ -110,9 +110,12 @@ def fit(game, batches, epochs: int, *, history: History | None = None, hooks=(),
 
     After each epoch: the hooks' ``before_record`` scores, then one History entry (mean stats,
     seconds, the game's progress samples, the scores), one printed line, then the hooks'
-    ``after_epoch``; the first sentence one of those returns stops training. Returns the History,
-    which holds every finished epoch even when Ctrl-C or a NaN stops the run. Taught in notebook 07.
+    ``after_epoch``; the first sentence one of those returns stops training. Hooks run in the order
+    given. Returns the History. Ctrl-C and TrainingDiverged pass through, and the ``history`` you
+    passed in then holds every finished epoch (``ganlab.session.train`` does so). Taught in notebook 07.
     """
+    if len(batches) == 0:
+        raise ValueError("batches is empty: there is nothing to train on (a dataset smaller than one batch?).")
     history = History() if history is None else history
     for epoch in range(len(history), epochs):
         start = time.perf_counter()

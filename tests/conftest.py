@@ -51,3 +51,20 @@ def make_raw_folder(tmp_path):
             write_idx(raw / f"{prefix}-labels-idx1-ubyte{suffix}", torch.arange(n) % 10, gz)
         return tmp_path
     return build
+
+
+class InterruptAt:
+    """Batches that raise KeyboardInterrupt, as Ctrl-C would, at ``step`` (from 0) of ``epoch`` (from 1)."""
+
+    def __init__(self, batches, epoch: int, step: int):
+        self.batches, self.at, self.epoch = batches, (epoch, step), 0
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        self.epoch += 1
+        for i, batch in enumerate(self.batches):
+            if (self.epoch, i) == self.at:
+                raise KeyboardInterrupt
+            yield batch

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "07_training_loop.ipynb"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -27,6 +27,12 @@ def test_defaults_follow_the_course_with_the_sound_lr():
     ("label_smoothing", 0.7, "label_smoothing must be in [0, 0.5)"),
     ("ema_decay", 1.0, "ema_decay must be in [0, 1)"),
     ("bn_gamma_mean", 5.0, "bn_gamma_mean must be between -1 and 2"),
+    ("lr", "0.001", "lr must be a number, got '0.001' (a str)"),
+    ("rotation", None, "rotation must be a number, got None"),
+    ("normalize", "False", "normalize must be True or False, got 'False' (a str)"),
+    ("batches_on_device", 1, "batches_on_device must be True or False"),
+    ("seed", 1.5, "seed must be a whole number, got 1.5"),
+    ("seed", True, "seed must be a whole number, got True"),
 ])
 def test_bad_values_raise_one_clear_sentence(field, value, words):
     with pytest.raises(ValueError) as info:
@@ -53,3 +59,13 @@ def test_dict_round_trip_and_unknown_fields():
     assert Config.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError, match="Unknown Config fields"):
         Config.from_dict({**cfg.to_dict(), "colour": "red"})
+
+
+def test_a_config_saved_before_the_rename_of_fast_still_loads():
+    saved = {**Config().to_dict(), "fast": False}
+    del saved["batches_on_device"]
+    assert Config.from_dict(saved).batches_on_device is False
+
+
+def test_pixel_range_follows_normalize():
+    assert Config().pixel_range == (-1.0, 1.0) and Config(normalize=False).pixel_range == (0.0, 1.0)

@@ -38,6 +38,13 @@ def test_the_graph_check_catches_an_upward_import_and_an_unknown_module():
     assert any(p.startswith("extra is in no layer") for p in problems)
 
 
+def test_imports_of_the_package_face_count_too(tmp_path):
+    tool = load_tool()
+    module = tmp_path / "m.py"
+    module.write_text("import ganlab\nfrom ganlab import train, Config\nfrom . import metrics\n")
+    assert tool.imports_of(module) == {"__init__", "train", "metrics"}
+
+
 def test_train_module_stays_short():
     assert len((ROOT / "ganlab" / "train.py").read_text().splitlines()) <= 150
 

@@ -120,8 +120,9 @@ def test_an_untrained_generator_scores_worse_than_real_images():
         assert 0 <= scores["kl_uniform"] <= math.log(10) and 0.1 <= scores["confidence"] <= 1
     assert fake["frechet"] > 5 * real["frechet"]
     assert real["modes"] == 10 and real["confidence"] > 0.9
-    with pytest.raises(ValueError, match="n must be a positive"):
-        evaluate(Generator(), n=0, data_dir=SAMPLE_DIR)
+    for n in (0, 1):
+        with pytest.raises(ValueError, match="n must be a whole number of images, at least 2"):
+            evaluate(Generator(), n=n, data_dir=SAMPLE_DIR)
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,10 @@
 import importlib
 import math
+from pathlib import Path
 
 import pytest
 import torch
+from conftest import InterruptAt
 
 from ganlab.checkpoint import generator_from_checkpoint, load_checkpoint, save_checkpoint
 from ganlab.config import Config
@@ -119,27 +121,10 @@ def test_dataloader_path_trains_like_the_fast_path(small_dataset):
         assert all(0 < v < 1 for v in history.d_real + history.d_fake)
 
 
-class InterruptAfter:
-    """Batches that raise KeyboardInterrupt (as Ctrl-C would) at a given step of epoch 2."""
-
-    def __init__(self, batches, step):
-        self.batches, self.step, self.epoch = batches, step, 0
-
-    def __len__(self):
-        return len(self.batches)
-
-    def __iter__(self):
-        self.epoch += 1
-        for i, batch in enumerate(self.batches):
-            if self.epoch == 2 and i == self.step:
-                raise KeyboardInterrupt
-            yield batch
-
-
 def test_interrupt_returns_history_and_keeps_the_checkpoint_whole(small_dataset, tmp_path, capsys):
     cfg = small_config(epochs=5)
     path = tmp_path / "checkpoint.pt"
-    batches = InterruptAfter(DeviceBatches.from_config(cfg, small_dataset), step=2)
+    batches = InterruptAt(DeviceBatches.from_config(cfg, small_dataset), epoch=2, step=2)
     history = train(cfg, batches=batches, checkpoint=path)
     assert len(history) == 1
     assert load_checkpoint(path)["epoch"] == 1
@@ -183,16 +168,18 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     save_checkpoint(path, G=G, D=D, G_opt=G_opt, D_opt=D_opt, cfg=cfg, history=History(), epoch=1)
     before = path.read_bytes()
 
-    def crash(obj, f, *args, **kwargs):
-        with open(f, "wb") as out:
-            out.write(b"half a file")
-        raise OSError("disk full")
+    real_write = Path.write_bytes
 
-    monkeypatch.setattr(torch, "save", crash)
-    with pytest.raises(OSError):
+    def crash(self, data):
+        real_write(self, b"half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", crash)
+    with pytest.raises(OSError, match=f"could not write {path}: No space left on device"):
         save_checkpoint(path, G=G, D=D, G_opt=G_opt, D_opt=D_opt, cfg=cfg, history=History(), epoch=2)
     assert path.read_bytes() == before
     assert load_checkpoint(path)["epoch"] == 1
+    assert not list(tmp_path.glob("*.tmp"))
 
 
 def test_bad_checkpoints_give_one_line_errors(tmp_path):

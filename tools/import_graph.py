@@ -16,11 +16,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ganlab"
 
 #: Bottom to top. Within a layer, order matters too: a module sits above those listed before it.
 LAYERS = [
-    ["config", "sampling", "history"],
+    ["config", "sampling", "history", "idx"],
     ["data", "models", "losses", "ema"],
-    ["train"],
-    ["game"],
-    ["checkpoint", "hooks"],
+    ["train", "checkpoint"],
+    ["game", "hooks"],
     ["classifier", "metrics"],
     ["viz", "dashboard", "explorer", "diagnose", "notebook"],
     ["session"],
@@ -36,13 +35,22 @@ def imports_of(path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom):
             if node.level == 1 and node.module:
                 found.add(node.module.split(".")[0])
-            elif node.level == 1:  # from . import x
-                found.update(alias.name for alias in node.names)
+            elif node.level == 1 or node.module == "ganlab":  # from . import x, from ganlab import x
+                found.update(_module_or_face(alias.name) for alias in node.names)
             elif node.module and node.module.startswith("ganlab."):
                 found.add(node.module.split(".")[1])
         elif isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[1] for alias in node.names if alias.name.startswith("ganlab."))
+            for alias in node.names:
+                if alias.name == "ganlab":
+                    found.add("__init__")
+                elif alias.name.startswith("ganlab."):
+                    found.add(alias.name.split(".")[1])
     return found
+
+
+def _module_or_face(name: str) -> str:
+    """``from ganlab import x``: the module x if it is one, else the package face (``__init__``)."""
+    return name if (PACKAGE / f"{name}.py").is_file() else "__init__"
 
 
 def graph(package: Path = PACKAGE) -> dict[str, set[str]]:
