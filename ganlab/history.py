@@ -80,7 +80,7 @@ class History:
         i = len(self) - 1
         line = (f"epoch {i + 1:>2}/{epochs or len(self)}  D loss {self.d_loss[i]:.3f}  G loss {self.g_loss[i]:.3f}  "
                 f"D(x) {self.d_real[i]:.2f}  D(G(z)) {self.d_fake[i]:.2f}  {self.seconds[i]:.1f} s")
-        if len(self.frechet) == len(self) and not math.isnan(self.frechet[i]):
+        if self.tracked and not math.isnan(self.frechet[i]):
             line += f"  | distance {self.frechet[i]:.1f}  modes {self.modes[i]:.0f}"
         return line
 

@@ -10,7 +10,7 @@ import copy
 import shutil
 from pathlib import Path
 
-from .checkpoint import atomic_write, best_checkpoint_path, load_checkpoint, restore_rng, save_checkpoint
+from .checkpoint import atomic_write, best_checkpoint_path, restore_rng, save_checkpoint
 from .config import Config
 from .ema import ema_decay_at, reestimate_batchnorm, update_ema
 from .history import History
@@ -105,14 +105,19 @@ def check_resume_config(cfg: Config, saved: dict, path) -> None:
                          f"(only {', '.join(RESUMABLE_CHANGES)} may change).")
 
 
-def resume(game, cfg: Config, path) -> History:
-    """Load a saved run into ``game`` (parts, random streams) and return its History."""
-    state = load_checkpoint(path, map_location=game.device)
+def check_resumable(state: dict, cfg: Config, game_name: str, path) -> None:
+    """Refuse, in one line, a checkpoint of another kind of GAN or of another recipe."""
     saved_game = state.get("game", "dcgan")
-    if saved_game != game.name:
-        raise ValueError(f"{path} holds a {saved_game} run, not {game.name}: resume it with the game that "
+    if saved_game != game_name:
+        raise ValueError(f"{path} holds a {saved_game} run, not {game_name}: resume it with the game that "
                          "trained it.")
     check_resume_config(cfg, state["config"], path)
+
+
+def resume(game, state: dict, path) -> History:
+    """Load a checkpoint's ``state`` (read from ``path``, checked by ``check_resumable``) into ``game``,
+    restore the random streams, and return its History. Call it last before ``fit``: nothing may
+    draw random numbers after it."""
     game.load_parts(state, path)
     restore_rng(state)
     print(f"Resuming from {path} after epoch {state['epoch']}.")

@@ -14,7 +14,7 @@ from .config import QUICK_EPOCHS, Config, announce_quick_mode, quick_mode
 from .data import make_batches
 from .game import DCGAN
 from .history import History
-from .hooks import AverageGenerator, EachEpoch, SaveCheckpoints, ScoreEachEpoch, StopWhenStale, check_resume_config
+from .hooks import AverageGenerator, EachEpoch, SaveCheckpoints, ScoreEachEpoch, StopWhenStale, check_resumable
 from .hooks import resume as resume_run
 from .metrics import TRACK_SAMPLES, QualityTracker
 from .train import TrainingDiverged, fit
@@ -101,8 +101,9 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
     cfg = cfg or Config()
     _check_stopping_args(track, keep_best, patience, checkpoint or resume)
     _check_overwrite(checkpoint, resume, overwrite)
-    if resume is not None:  # refuse another recipe before anything slow is built
-        check_resume_config(cfg, load_checkpoint(resume)["config"], resume)
+    saved = load_checkpoint(resume, map_location=cfg.torch_device) if resume is not None else None
+    if saved is not None:  # refuse another game or recipe before anything slow is built
+        check_resumable(saved, cfg, DCGAN.name, resume)
     epochs = cfg.epochs
     if quick_mode() and epochs > QUICK_EPOCHS:
         announce_quick_mode()
@@ -122,7 +123,7 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
     if batches is None:
         batches = make_batches(cfg)
     # Last before the loop: resuming restores the random streams, and nothing may draw from them after.
-    history = resume_run(game, cfg, resume) if resume is not None else History()
+    history = resume_run(game, saved, resume) if saved is not None else History()
     if saver and resume is not None and Path(resume) == Path(checkpoint):
         saver.saved_epoch = len(history)  # the file already holds these epochs
     try:
