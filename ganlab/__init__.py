@@ -6,13 +6,13 @@ The modules, bottom to top (each imports only from those before it): config, sam
 data, models, losses, ema; train (the loop), checkpoint; game (a GAN the loop drives), hooks;
 classifier, metrics; viz, dashboard, explorer, diagnose, notebook; session (``train``); __main__.
 """
-from .checkpoint import best_checkpoint_path, generator_from_checkpoint, load_checkpoint
+from .checkpoint import best_checkpoint_path, generator_from_checkpoint
 from .config import Config, resolve_device
 from .dashboard import progress_animation
 from .data import CLASS_NAMES, DeviceBatches, dataset_root, load_dataset, make_batches, make_loader, make_transform
 from .diagnose import diagnose
 from .explorer import latent_explorer, show_nearest_real
-from .history import History
+from .history import History, reference_run
 from .losses import fake_loss, real_loss
 from .metrics import evaluate, reference
 from .models import (
@@ -29,13 +29,14 @@ from .session import train
 from .train import make_optimizers, train_epoch, train_step
 from .viz import plot_losses, plot_quality, show_progress, show_tensor_images
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "CLASS_NAMES", "Config", "DeviceBatches", "Discriminator", "Generator", "History", "best_checkpoint_path",
     "dataset_root", "diagnose", "disc_block", "evaluate", "fake_loss", "gen_block", "generate",
-    "generator_from_checkpoint", "get_disc_block", "get_gen_block", "latent_explorer", "load_checkpoint",
+    "generator_from_checkpoint", "get_disc_block", "get_gen_block", "latent_explorer",
     "load_dataset", "make_batches", "make_loader", "make_optimizers", "make_transform", "plot_losses",
-    "plot_quality", "progress_animation", "real_loss", "reference", "resolve_device", "show_nearest_real",
-    "show_progress", "show_tensor_images", "train", "train_epoch", "train_step", "weights_init",
+    "plot_quality", "progress_animation", "real_loss", "reference", "reference_run", "resolve_device",
+    "show_nearest_real", "show_progress", "show_tensor_images", "train", "train_epoch", "train_step",
+    "weights_init",
 ]

@@ -91,12 +91,26 @@ def _dataset_or_sample(cfg):
     (one line says so) with ``cfg.data_dir`` pointed at it, so quality tracking scores against it too."""
     import dataclasses
 
-    from .data import SAMPLE_DIR, DatasetNotFoundError, load_dataset, load_sample_dataset
+    from .data import SAMPLE_DIR, DatasetNotFoundError, load_dataset, load_sample_dataset, resolve_data_dir
     try:
-        return load_dataset(cfg), cfg
+        dataset = load_dataset(cfg)
     except DatasetNotFoundError as error:
         print(f"{error} Training on the committed 1,000-image sample instead.")
         return load_sample_dataset(cfg.dataset), dataclasses.replace(cfg, data_dir=str(SAMPLE_DIR))
+    source = resolve_data_dir(cfg.data_dir) / type(dataset).__name__ / "raw"
+    origin = data_origin(source, dataset.raw_folder)
+    print(f"Data: {len(dataset):,} {type(dataset).__name__} training images, {origin}.")
+    return dataset, cfg
+
+
+def data_origin(source, read_from) -> str:
+    """Where the images were read, and whether ganlab unpacked them there from ``source``'s ``.gz`` files."""
+    source, read_from = Path(source), Path(read_from)
+    if read_from.resolve() != source.resolve():
+        return f"unpacked once from the .gz files in {source} into {read_from} (that folder is read-only)"
+    if any(source.glob("*.gz")):
+        return f"from {source} (unpacked there from its .gz files, once)"
+    return f"from {source}"
 
 
 def run_train(args, parser) -> int:
@@ -198,10 +212,12 @@ def run_evaluate(args, parser) -> int:
         history = History.from_dict(load_checkpoint(args.checkpoint).get("history", {}))
         data_dir = args.data_dir
         try:
-            real_features(cfg.dataset, data_dir)
+            n_test = len(real_features(cfg.dataset, data_dir))
         except DatasetNotFoundError as error:
-            print(f"{error} Comparing with the committed 200-image test sample instead.")
+            print(f"{error} Comparing with the committed 200-image test sample instead: a distance to 200 real "
+                  "images reads higher than one to 10,000, so compare these figures only with others made this way.")
             data_dir = str(SAMPLE_DIR)
+            n_test = len(real_features(cfg.dataset, data_dir))
         fake = evaluate(G, cfg.dataset, n=args.n, seed=args.seed, data_dir=data_dir)
         n_real = min(args.n, len(load_dataset(Config(dataset=cfg.dataset, data_dir=data_dir), download=False)))
         real = reference(cfg.dataset, n=n_real, seed=args.seed, data_dir=data_dir)
@@ -209,7 +225,7 @@ def run_evaluate(args, parser) -> int:
         parser.error(str(error))
     epochs = f"{len(history)} epoch{'' if len(history) == 1 else 's'}"
     print(f"{args.checkpoint}: {cfg.dataset}, {epochs} at lr {cfg.lr:g}; both columns are compared "
-          "with real test images.")
+          f"with {n_test:,} real test images (the real column: {n_real:,} training images).")
     print(_metrics_table(fake, real, args.n, n_real, CLASS_NAMES[cfg.dataset]))
     for warning in diagnose(history) or ["The loss history shows no sign of trouble."]:
         print(warning)

@@ -77,10 +77,7 @@ def atomic_write(path, write) -> Path:
 
 
 def load_checkpoint(path, map_location="cpu") -> dict:
-    """Read a checkpoint written by ``save_checkpoint``; one clear error if it cannot be.
-
-    Taught in notebook 08.
-    """
+    """Read a checkpoint written by ``save_checkpoint``; one clear error if it cannot be."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No checkpoint at {path}; train first (python -m ganlab train) "

@@ -81,7 +81,7 @@ def show_nearest_real(samples: torch.Tensor, real: torch.Tensor, k: int = 3):
 def widgets_available() -> bool:
     """True when interactive widgets can be shown: ipywidgets is there, a kernel runs, and
     ``GANLAB_STATIC`` is unset (the notebook tools set it for headless runs)."""
-    from .dashboard import in_notebook
+    from .progress import in_notebook
 
     if os.environ.get("GANLAB_STATIC", "0") not in ("", "0") or not in_notebook():
         return False
@@ -110,20 +110,28 @@ def explorer_image(G, D, seed_a, seed_b, t, mode, offsets):
     return image, score
 
 
-def latent_explorer(G, D=None, n_coordinates: int = 4):
-    """Sliders for two seeds, the way between them (linear or spherical) and a few latent
-    coordinates; shows the image large, with D's "real" probability when D is given.
+def latent_explorer(G, D=None, n_coordinates: int = 4) -> None:
+    """Show sliders for two seeds, the way between them (linear or spherical) and a few latent
+    coordinates, with the image large and D's "real" probability when D is given.
 
-    Works with ipywidgets 7.7 (Colab) and 8. Without a widget front end (GitHub, nbval,
-    headless runs) it shows a static interpolation strip instead and returns None.
-    Taught in notebooks 07 and 08.
+    Displays the explorer and returns None, so it appears once, wherever the call stands in a cell
+    (``explorer_widget`` builds it without showing it). Works with ipywidgets 7.7 (Colab) and 8.
+    Without a widget front end (GitHub, nbval, headless runs) it shows a static interpolation
+    strip instead. Taught in notebooks 07 and 08.
     """
     if not widgets_available():
         interpolation_strip(G, 0, 1, steps=8, mode="slerp")
         plt.show()
         return None
-    import ipywidgets as widgets
     from IPython.display import display
+
+    display(explorer_widget(G, D, n_coordinates))
+    return None
+
+
+def explorer_widget(G, D=None, n_coordinates: int = 4):
+    """The latent explorer's ipywidgets box, built but not displayed (see ``latent_explorer``)."""
+    import ipywidgets as widgets
 
     seed_a = widgets.IntSlider(value=0, min=0, max=999, description="seed A")
     seed_b = widgets.IntSlider(value=1, min=0, max=999, description="seed B")
@@ -149,6 +157,4 @@ def latent_explorer(G, D=None, n_coordinates: int = 4):
     controls = {"seed_a": seed_a, "seed_b": seed_b, "t": t, "mode": mode,
                 **{f"c{i}": slider for i, slider in enumerate(coords)}}
     widgets.interactive_output(draw, controls)
-    box = widgets.HBox([widgets.VBox([seed_a, seed_b, t, mode, *coords]), out])
-    display(box)
-    return box
+    return widgets.HBox([widgets.VBox([seed_a, seed_b, t, mode, *coords]), out])

@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
 from .sampling import from_signed, to_signed
 
+#: Known-good runs shipped with ganlab (``reference_run``), written by tools/make_reference_run.py.
+REFERENCE_RUNS = Path(__file__).resolve().parent / "reference_runs"
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "seconds")
 #: Per-epoch scores from ``ganlab.metrics.QualityTracker``; empty lists when not tracked.
 QUALITY = ("frechet", "modes", "kl_uniform", "confidence")
@@ -119,7 +122,29 @@ class History:
                 for i in range(len(self))]
         return json.dumps(rows, indent=1)
 
+    @classmethod
+    def from_json(cls, text: str) -> History:
+        """Rebuild the numbers written by ``to_json`` (no samples; null reads as NaN)."""
+        rows = json.loads(text)
+        names = [name for name in (*METRICS, *QUALITY) if rows and name in rows[0]]
+        return cls(**{name: [math.nan if row[name] is None else row[name] for row in rows] for name in names})
+
 
 def _json_number(value: float) -> float | None:
     """NaN (an unscored epoch) as JSON's null, which every reader accepts."""
     return None if math.isnan(value) else value
+
+
+def reference_run(dataset: str = "mnist") -> History:
+    """The per-epoch numbers (no samples) of a known-good run of ganlab's default recipe.
+
+    "mnist" is notebook 07's committed run (20 epochs, seed 0), shipped with the package so any
+    notebook can draw it beside its own run without running 07 first: on Colab each notebook has
+    a runtime of its own. One run, not a band: another seed reads a few points differently.
+    Taught in notebook 08.
+    """
+    path = REFERENCE_RUNS / f"{dataset}.json"
+    if not path.is_file():
+        shipped = sorted(p.stem for p in REFERENCE_RUNS.glob("*.json"))
+        raise FileNotFoundError(f"No reference run for {dataset!r}: ganlab ships {', '.join(shipped) or 'none'}.")
+    return History.from_json(json.dumps(json.loads(path.read_text())["epochs"]))

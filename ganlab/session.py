@@ -56,10 +56,15 @@ def _make_tracker(cfg: Config, n: int, required: bool):
 
 
 def _live_dashboard():
-    """The dashboard's update function inside a notebook, else None."""
-    from .dashboard import LiveDashboard, in_notebook
+    """The dashboard's update function inside a notebook (its place shown already), else None."""
+    from .dashboard import LiveDashboard
+    from .progress import in_notebook
 
-    return LiveDashboard().update if in_notebook() else None
+    if not in_notebook():
+        return None
+    dashboard = LiveDashboard()
+    dashboard.start()  # above the epoch lines, so they do not split around the picture
+    return dashboard.update
 
 
 def _report_interrupt(history: History, saver) -> None:

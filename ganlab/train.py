@@ -9,15 +9,14 @@ Taught in notebook 07.
 """
 from __future__ import annotations
 
-import os
 import time
 
 import torch
-from tqdm.auto import tqdm
 
 from .config import Config
 from .history import History
 from .losses import fake_loss, real_loss
+from .progress import ProgressBars
 
 
 class TrainingDiverged(RuntimeError):
@@ -78,11 +77,6 @@ class Hook:
         return None
 
 
-def bars_disabled_by_env() -> bool:
-    """True when ``TQDM_DISABLE`` is set: tqdm's notebook bar ignores it, so ganlab honours it."""
-    return os.environ.get("TQDM_DISABLE", "").lower() not in ("", "0", "false")
-
-
 def train_epoch(game, batches, epoch: int = 0, hooks=()) -> list[float]:
     """One pass over ``batches``: the game's step on each, stats summed on the device, read once.
 
@@ -117,19 +111,22 @@ def fit(game, batches, epochs: int, *, history: History | None = None, hooks=(),
     if len(batches) == 0:
         raise ValueError("batches is empty: there is nothing to train on (a dataset smaller than one batch?).")
     history = History() if history is None else history
-    for epoch in range(len(history), epochs):
-        start = time.perf_counter()
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", leave=False,
-                   disable=not progress or bars_disabled_by_env())
-        d_loss, g_loss, d_real, d_fake = train_epoch(game, bar, epoch, hooks)[:4]
-        seconds = time.perf_counter() - start
-        scores = {}
-        for hook in hooks:
-            scores.update(hook.before_record(game))
-        history.record(d_loss, g_loss, d_real, d_fake, seconds, game.progress_samples(), scores or None)
-        print(history.epoch_line(epochs))
-        reasons = [reason for reason in [hook.after_epoch(game, history) for hook in hooks] if reason]
-        if reasons:
-            print(reasons[0])
-            break
+    bars = ProgressBars(progress)  # in a notebook, one line of text that every epoch's bar reuses
+    try:
+        for epoch in range(len(history), epochs):
+            start = time.perf_counter()
+            batches_shown = bars.wrap(batches, f"epoch {epoch + 1}/{epochs}")
+            d_loss, g_loss, d_real, d_fake = train_epoch(game, batches_shown, epoch, hooks)[:4]
+            seconds = time.perf_counter() - start
+            scores = {}
+            for hook in hooks:
+                scores.update(hook.before_record(game))
+            history.record(d_loss, g_loss, d_real, d_fake, seconds, game.progress_samples(), scores or None)
+            print(history.epoch_line(epochs))
+            reasons = [reason for reason in [hook.after_epoch(game, history) for hook in hooks] if reason]
+            if reasons:
+                print(reasons[0])
+                break
+    finally:
+        bars.close()
     return history

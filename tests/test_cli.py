@@ -75,3 +75,16 @@ def test_help_on_every_command(command):
     result = subprocess.run([sys.executable, "-m", "ganlab", *command, "--help"], cwd=REPO,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "usage: python -m ganlab" in result.stdout
+
+
+def test_the_data_line_says_where_the_images_came_from(tmp_path):
+    from ganlab.__main__ import data_origin
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    assert data_origin(raw, raw) == f"from {raw}"
+    (raw / "train-images-idx3-ubyte.gz").write_bytes(b"")
+    assert data_origin(raw, raw) == f"from {raw} (unpacked there from its .gz files, once)"
+    cache = tmp_path / "cache" / "MNIST" / "raw"
+    assert data_origin(raw, cache) == (f"unpacked once from the .gz files in {raw} into {cache} "
+                                       "(that folder is read-only)")

@@ -1,8 +1,9 @@
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 
-from ganlab import dashboard
+from ganlab import progress
 from ganlab.config import Config
 from ganlab.dashboard import LiveDashboard, dashboard_figure, progress_animation, save_progress_gif
 from ganlab.data import DeviceBatches
@@ -23,11 +24,25 @@ def fake_history(epochs=5):
     return h
 
 
-def test_animation_has_one_frame_per_epoch():
+def test_animation_is_a_gif_with_one_frame_per_epoch_showing_that_epochs_samples():
+    import base64
+    import io
+
+    from PIL import Image
+
     anim = progress_animation(fake_history(5))
-    html = anim.to_jshtml()
-    assert html.count("frames[") >= 5 and "anim" in html
-    assert len(list(anim.new_frame_seq())) == 5
+    bundle = anim._repr_mimebundle_()
+    assert set(bundle) == {"image/gif", "text/plain"}  # an image: plays untrusted, needs no script
+    assert base64.b64decode(bundle["image/gif"]) == anim.data and anim.data[:6] == b"GIF89a"
+    with Image.open(io.BytesIO(anim.data)) as gif:
+        assert gif.n_frames == 5 and gif.info["loop"] == 0
+        means = []
+        for frame in range(5):
+            gif.seek(frame)
+            pixels = torch.tensor(np.array(gif.convert("L")), dtype=torch.float)
+            means.append(pixels[40:60, 40:60].mean().item() / 255)  # inside the first sample, below the title
+    # fake_history's samples are flat at -1 + e/4 in [-1, 1], i.e. e/8 in [0, 1]
+    assert means == pytest.approx([e / 8 for e in range(5)], abs=0.01)
 
 
 def test_gif_is_written(tmp_path):
@@ -50,24 +65,28 @@ def test_live_dashboard_displays_once_then_updates_in_place(monkeypatch):
     shown = []
 
     class Handle:
-        def update(self, obj):
+        def update(self, obj, raw=False):
             shown.append(("update", obj))
 
-    def display(obj, display_id=False):
+    def display(obj, raw=False, display_id=False):
         shown.append(("display", obj))
-        assert display_id is True
+        assert display_id is True and raw is True
         return Handle()
 
     monkeypatch.setattr("IPython.display.display", display)
     live = LiveDashboard()
+    live.start()
     for epochs in (1, 2, 3):
         live.update(fake_history(epochs))
-    assert [kind for kind, _ in shown] == ["display", "update", "update"]
-    assert shown[-1][1].data[:4] == b"\x89PNG"
+    assert [kind for kind, _ in shown] == ["display", "update", "update", "update"]
+    assert set(shown[0][1]) == {"text/plain"}  # the placeholder, shown before the first epoch
+    import base64
+    assert base64.b64decode(shown[-1][1]["image/png"])[:4] == b"\x89PNG"
+    assert shown[-1][1]["text/plain"] == "<dashboard after epoch 3>"
 
 
 def test_live_training_outside_a_notebook_is_silent_and_callbacks_run(monkeypatch, mnist_sample):
-    assert not dashboard.in_notebook()
+    assert not progress.in_notebook()
     seen = []
     ds = mnist_sample(128)
     cfg = Config(batch_size=64, epochs=2, device="cpu")

@@ -85,10 +85,12 @@ def test_explorer_falls_back_to_a_static_strip_without_a_front_end(G):
     assert len(plt.get_fignums()) == 1  # the strip it drew
 
 
-def test_explorer_builds_widgets_when_a_front_end_is_there(G, monkeypatch):
+def test_explorer_builds_widgets_when_a_front_end_is_there_and_shows_them_once(G, monkeypatch):
     pytest.importorskip("ipywidgets")
     monkeypatch.setattr("ganlab.explorer.widgets_available", lambda: True)
-    monkeypatch.setattr("IPython.display.display", lambda *args, **kwargs: None)
-    box = latent_explorer(G, Discriminator(), n_coordinates=3)
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *args, **kwargs: shown.append(args))
+    assert latent_explorer(G, Discriminator(), n_coordinates=3) is None  # no cell value: shown once
+    (box,), = shown
     sliders = box.children[0].children
     assert [s.description for s in sliders] == ["seed A", "seed B", "A -> B", "path", "z[0] +", "z[1] +", "z[2] +"]

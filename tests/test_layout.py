@@ -27,7 +27,7 @@ def test_no_module_imports_one_above_it():
                             capture_output=True, text=True)
     print(result.stdout)
     assert result.returncode == 0, result.stdout
-    assert "train <- config, history, losses" in result.stdout  # the loop knows no metrics, no display
+    assert "train <- config, history, progress, losses" in result.stdout  # the loop knows no metrics, no display
 
 
 def test_the_graph_check_catches_an_upward_import_and_an_unknown_module():

@@ -155,8 +155,10 @@ def test_cli_evaluate_falls_back_to_the_sample_in_one_line(checkpoint, tmp_path,
     from ganlab import data
     monkeypatch.setattr(data, "_download", lambda root, dataset: False)  # tests stay offline
     assert main(["evaluate", "--checkpoint", str(checkpoint), "--n", "50", "--data-dir", str(tmp_path / "none")]) == 0
-    first = capsys.readouterr().out.splitlines()[0]
-    assert first.startswith("MNIST is not in") and first.endswith("200-image test sample instead.")
+    first, second = capsys.readouterr().out.splitlines()[:2]
+    assert first.startswith("MNIST is not in") and "200-image test sample instead" in first
+    assert first.endswith("compare these figures only with others made this way.")
+    assert second.endswith("compared with 200 real test images (the real column: 50 training images).")
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -73,3 +73,21 @@ def test_set_repo_rewrites_badges_and_setup_cells(tmp_path):
     assert 'REPO = "teacher/dcgan-class"' in nb.cells[1].source
     assert 'BRANCH = "spring"' in nb.cells[1].source
     assert "ganlab-course" not in (tmp_path / "notebooks" / NOTEBOOKS[0].name).read_text()
+
+
+def test_checked_cells_do_not_depend_on_the_torch_versions_batchnorm_repr():
+    from nbval.plugin import get_sanitize_patterns
+
+    patterns = get_sanitize_patterns((ROOT / "tests" / "sanitize.cfg").read_text())
+    assert patterns, "nbval read no patterns: each needs 'regex: ' and 'replace: ' with a space"
+
+    def sanitized(text):
+        for regex, replace in patterns:
+            text = re.sub(regex, replace, text)
+        return text
+
+    torch_2_14 = "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+    torch_2_11 = "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"  # Colab
+    assert sanitized(torch_2_14) == sanitized(torch_2_11)
+    linear = "Linear(in_features=4, out_features=1, bias=True)"  # only BatchNorm's bias= is dropped
+    assert sanitized(linear) == linear

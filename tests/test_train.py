@@ -1,4 +1,3 @@
-import importlib
 import math
 from pathlib import Path
 
@@ -57,25 +56,6 @@ def test_train_records_history_and_checkpoint(small_dataset, tmp_path):
     assert not list(path.parent.glob("*.tmp"))
     G, loaded_cfg = generator_from_checkpoint(path)
     assert loaded_cfg == Config.from_dict(cfg.to_dict(), device="auto") and not G.training
-
-
-@pytest.mark.parametrize("env, progress, disabled", [
-    ("1", True, True), ("0", True, False), ("", True, False), ("0", False, True)])
-def test_tqdm_disable_switches_off_the_bar_even_in_a_notebook(small_dataset, monkeypatch, env, progress,
-                                                              disabled):
-    # tqdm.notebook passes disable=False itself and so ignores TQDM_DISABLE; train must honour it.
-    train_module = importlib.import_module("ganlab.train")  # ganlab.train is also the function
-    seen = []
-
-    def recording_tqdm(iterable, **kwargs):
-        seen.append(kwargs["disable"])
-        return iterable
-
-    monkeypatch.setattr(train_module, "tqdm", recording_tqdm)
-    monkeypatch.setenv("TQDM_DISABLE", env)
-    cfg = small_config(epochs=1)
-    train(cfg, batches=DeviceBatches.from_config(cfg, small_dataset), progress=progress)
-    assert seen == [disabled]
 
 
 def test_same_seed_same_losses_on_cpu(small_dataset):

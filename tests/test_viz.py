@@ -1,3 +1,5 @@
+import math
+
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -106,3 +108,30 @@ def test_history_quality_round_trips_and_old_checkpoints_load():
     old = {k: v for k, v in h.to_dict().items() if k not in ("frechet", "modes", "kl_uniform", "confidence")}
     assert History.from_dict(old).frechet == [] and History.from_dict(old).best_epoch() is None
     assert "frechet" not in History.from_dict(old).to_json()
+
+
+def test_history_json_round_trips_the_numbers_nan_included():
+    h = History()
+    for e in range(3):
+        h.record(0.7 + e, 0.9, 0.6, 0.4, 1.5, torch.zeros(4, 1, 28, 28),
+                 {"frechet": float("nan") if e == 1 else 10.0 - e, "modes": 10, "kl_uniform": 0.01, "confidence": 0.9})
+    back = History.from_json(h.to_json())
+    assert back.d_loss == h.d_loss and back.seconds == h.seconds and back.samples == []
+    assert back.frechet[0] == 10.0 and math.isnan(back.frechet[1]) and back.frechet[2] == 8.0
+
+
+def test_the_shipped_mnist_reference_run_is_a_whole_default_run():
+    import json
+
+    from ganlab.config import Config
+    from ganlab.history import REFERENCE_RUNS, reference_run
+
+    record = json.loads((REFERENCE_RUNS / "mnist.json").read_text())
+    assert record["made_by"].startswith("python tools/make_reference_run.py ")
+    cfg = Config.from_dict(record["config"])
+    run = reference_run("mnist")
+    assert len(run) == cfg.epochs == 20 and run.tracked
+    assert all(math.isfinite(x) for x in run.d_loss + run.g_loss + run.frechet)
+    assert run.modes[-1] == 10 and run.frechet[-1] < run.frechet[0]
+    with pytest.raises(FileNotFoundError, match="No reference run for 'cifar': ganlab ships mnist"):
+        reference_run("cifar")

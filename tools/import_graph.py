@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ganlab"
 
 #: Bottom to top. Within a layer, order matters too: a module sits above those listed before it.
 LAYERS = [
-    ["config", "sampling", "history", "idx"],
+    ["config", "sampling", "history", "idx", "progress"],
     ["data", "models", "losses", "ema"],
     ["train", "checkpoint"],
     ["game", "hooks"],

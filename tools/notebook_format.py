@@ -24,22 +24,36 @@ METADATA = {
 VOLATILE_CELL_KEYS = ("execution", "colab", "id", "outputId", "collapsed", "scrolled")
 #: The first code cell of every notebook, word for word (tools/set_repo.py rewrites REPO/BRANCH).
 SETUP_CELL = """\
-# Setup: on Colab, install ganlab from GitHub before anything imports it; elsewhere, nothing to do.
+# Setup. On Colab: install ganlab from GitHub (once per runtime). Elsewhere: check this kernel has it.
+import importlib.util
+import subprocess
 import sys
 
 REPO = "ganlab-course/ganlab"  # teaching from a fork? python tools/set_repo.py OWNER/REPO
 BRANCH = "main"
+VERSION = "0.2.0"  # the ganlab these notebooks were run with
+spec = importlib.util.find_spec("ganlab")
+installed = spec is not None and spec.origin not in (None, "namespace")  # a bare folder named ganlab is not it
 if "google.colab" in sys.modules:
-    import subprocess
+    from importlib.metadata import version
 
-    url = f"git+https://github.com/{REPO}@{BRANCH}"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", url], check=True)
+    if not installed or version("ganlab") != VERSION:
+        url = f"git+https://github.com/{REPO}@{BRANCH}"
+        pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", url], capture_output=True, text=True)
+        if pip.returncode != 0:
+            lines = [line.strip() for line in pip.stderr.splitlines()]
+            said = next((line for line in lines if line.startswith(("fatal:", "ERROR:"))), "see pip's output")
+            raise RuntimeError(f"Could not install ganlab from {url} ({said}). Is the repository public and "
+                               "reachable? Teaching from a fork: python tools/set_repo.py OWNER/REPO") from None
     import torch
 
     if torch.cuda.is_available():
         print("GPU runtime on:", torch.cuda.get_device_name(0))
     else:
-        print("No GPU: Runtime > Change runtime type > T4 GPU > Save, then Runtime > Run all.")"""
+        print("No GPU: Runtime > Change runtime type > T4 GPU > Save, then Runtime > Run all.")
+elif not installed:
+    raise ModuleNotFoundError(f"This kernel's Python ({sys.executable}) has no ganlab: start JupyterLab from the "
+                              "project with `make lab`, or run `pip install -e PATH/TO/ganlab` with it.") from None"""
 BADGE_URL = "https://colab.research.google.com/github/{repo}/blob/{branch}/notebooks/{name}"
 
 
