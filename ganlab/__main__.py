@@ -91,26 +91,14 @@ def _dataset_or_sample(cfg):
     (one line says so) with ``cfg.data_dir`` pointed at it, so quality tracking scores against it too."""
     import dataclasses
 
-    from .data import SAMPLE_DIR, DatasetNotFoundError, load_dataset, load_sample_dataset, resolve_data_dir
+    from .data import SAMPLE_DIR, DatasetNotFoundError, data_origin, load_dataset, load_sample_dataset
     try:
         dataset = load_dataset(cfg)
     except DatasetNotFoundError as error:
         print(f"{error} Training on the committed 1,000-image sample instead.")
         return load_sample_dataset(cfg.dataset), dataclasses.replace(cfg, data_dir=str(SAMPLE_DIR))
-    source = resolve_data_dir(cfg.data_dir) / type(dataset).__name__ / "raw"
-    origin = data_origin(source, dataset.raw_folder)
-    print(f"Data: {len(dataset):,} {type(dataset).__name__} training images, {origin}.")
+    print(f"Data: {len(dataset):,} {type(dataset).__name__} training images, {data_origin(cfg, dataset.raw_folder)}.")
     return dataset, cfg
-
-
-def data_origin(source, read_from) -> str:
-    """Where the images were read, and whether ganlab unpacked them there from ``source``'s ``.gz`` files."""
-    source, read_from = Path(source), Path(read_from)
-    if read_from.resolve() != source.resolve():
-        return f"unpacked once from the .gz files in {source} into {read_from} (that folder is read-only)"
-    if any(source.glob("*.gz")):
-        return f"from {source} (unpacked there from its .gz files, once)"
-    return f"from {source}"
 
 
 def run_train(args, parser) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from PIL import Image, ImageDraw
 
+from .progress import NotebookOutput
 from .viz import image_grid, plot_losses, plot_quality
 
 
@@ -44,25 +45,17 @@ class LiveDashboard:
     """
 
     def __init__(self):
-        self.handle = None
-
-    def _show(self, bundle: dict) -> None:
-        from IPython.display import display
-
-        if self.handle is None:
-            self.handle = display(bundle, raw=True, display_id=True)
-        else:
-            self.handle.update(bundle, raw=True)
+        self.output = NotebookOutput()
 
     def start(self) -> None:
-        self._show({"text/plain": "The dashboard appears here after the first epoch."})
+        self.output.show_text("The dashboard appears here after the first epoch.")
 
     def update(self, history) -> None:
         fig = dashboard_figure(history)
         png = io.BytesIO()
         fig.savefig(png, format="png", dpi=80)
         plt.close(fig)
-        self._show({"image/png": base64.b64encode(png.getvalue()).decode("ascii"),
+        self.output.show({"image/png": base64.b64encode(png.getvalue()).decode("ascii"),
                     "text/plain": f"<dashboard after epoch {len(history)}>"})
 
 

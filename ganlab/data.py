@@ -141,6 +141,22 @@ def make_transform(rotation: float = 0.0, normalize: bool = True) -> T.Compose:
     return T.Compose(steps)
 
 
+def data_source(cfg: Config) -> Path:
+    """The folder ``cfg.dataset`` is looked for in: the committed sample in quick mode, else the data folder."""
+    return SAMPLE_DIR if quick_mode() else resolve_data_dir(cfg.data_dir)
+
+
+def data_origin(cfg: Config, read_from) -> str:
+    """Where ``cfg.dataset``'s images were read (``read_from``, torchvision's raw folder), and whether
+    ganlab unpacked them from ``.gz`` files, there or, for a read-only folder, into a cache."""
+    source, read_from = _raw_dir(data_source(cfg), cfg.dataset), Path(read_from)
+    if read_from.resolve() != source.resolve():
+        return f"unpacked once from the .gz files in {source} into {read_from} (that folder is read-only)"
+    if any(source.glob("*.gz")):
+        return f"from {source} (unpacked there from its .gz files, once)"
+    return f"from {source}"
+
+
 def dataset_root(cfg: Config | None = None, *, download: bool = True) -> Path:
     """Return the folder to hand torchvision for ``cfg.dataset``, ready to read.
 
@@ -153,9 +169,7 @@ def dataset_root(cfg: Config | None = None, *, download: bool = True) -> Path:
     cfg = cfg or Config()
     if quick_mode():
         announce_quick_mode()
-        root = SAMPLE_DIR
-    else:
-        root = resolve_data_dir(cfg.data_dir)
+    root = data_source(cfg)
     ready = prepare_raw_files(root, cfg.dataset)
     if ready is None and download and not quick_mode() and _download(root, cfg.dataset):
         ready = root

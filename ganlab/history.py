@@ -125,7 +125,11 @@ class History:
     @classmethod
     def from_json(cls, text: str) -> History:
         """Rebuild the numbers written by ``to_json`` (no samples; null reads as NaN)."""
-        rows = json.loads(text)
+        return cls.from_rows(json.loads(text))
+
+    @classmethod
+    def from_rows(cls, rows: list) -> History:
+        """Rebuild from ``to_json``'s rows, already parsed: one dict per epoch."""
         names = [name for name in (*METRICS, *QUALITY) if rows and name in rows[0]]
         return cls(**{name: [math.nan if row[name] is None else row[name] for row in rows] for name in names})
 
@@ -147,4 +151,4 @@ def reference_run(dataset: str = "mnist") -> History:
     if not path.is_file():
         shipped = sorted(p.stem for p in REFERENCE_RUNS.glob("*.json"))
         raise FileNotFoundError(f"No reference run for {dataset!r}: ganlab ships {', '.join(shipped) or 'none'}.")
-    return History.from_json(json.dumps(json.loads(path.read_text())["epochs"]))
+    return History.from_rows(json.loads(path.read_text())["epochs"])

@@ -43,26 +43,32 @@ def bar_kind(enabled: bool = True) -> str:
     return "terminal" if getattr(sys.stderr, "isatty", lambda: False)() else "off"
 
 
-class NotebookLine:
-    """One text output in a notebook cell, replaced in place; ``show("")`` empties it."""
+class NotebookOutput:
+    """One output of a notebook cell, replaced in place through a display handle.
+
+    ``show(bundle)`` takes a raw MIME bundle (``{"text/plain": ...}``, or an image as base64); the
+    first call displays it, later ones replace it. The progress bar and the live dashboard use it.
+    """
 
     def __init__(self):
         self.handle = None
 
-    def show(self, text: str) -> None:
+    def show(self, bundle: dict) -> None:
         from IPython.display import display
 
-        bundle = {"text/plain": text}
         if self.handle is None:
             self.handle = display(bundle, raw=True, display_id=True)
         else:
             self.handle.update(bundle, raw=True)
 
+    def show_text(self, text: str) -> None:
+        self.show({"text/plain": text})
+
 
 class NotebookBar:
     """Iterate over ``batches`` and show tqdm's bar text on ``line`` at most every ``every`` seconds."""
 
-    def __init__(self, batches, desc: str, line: NotebookLine, every: float = 0.5):
+    def __init__(self, batches, desc: str, line: NotebookOutput, every: float = 0.5):
         self.batches, self.desc, self.line, self.every = batches, desc, line, every
 
     def __len__(self) -> int:
@@ -73,7 +79,7 @@ class NotebookBar:
         for n, batch in enumerate(self.batches):
             now = time.perf_counter()
             if shown is None or now - shown >= self.every:
-                self.line.show(tqdm.format_meter(n, total, now - start, prefix=self.desc, ncols=90))
+                self.line.show_text(tqdm.format_meter(n, total, now - start, prefix=self.desc, ncols=90))
                 shown = now
             yield batch
 
@@ -87,7 +93,7 @@ class ProgressBars:
 
     def __init__(self, enabled: bool = True):
         self.kind = bar_kind(enabled)
-        self.line = NotebookLine() if self.kind == "notebook" else None
+        self.line = NotebookOutput() if self.kind == "notebook" else None
 
     def wrap(self, batches, desc: str):
         if self.kind == "terminal":
@@ -98,4 +104,4 @@ class ProgressBars:
 
     def close(self) -> None:
         if self.line is not None and self.line.handle is not None:
-            self.line.show("")
+            self.line.show_text("")

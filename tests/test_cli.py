@@ -78,13 +78,25 @@ def test_help_on_every_command(command):
 
 
 def test_the_data_line_says_where_the_images_came_from(tmp_path):
-    from ganlab.__main__ import data_origin
+    from ganlab.config import Config
+    from ganlab.data import data_origin
 
+    cfg = Config(data_dir=str(tmp_path))
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
-    assert data_origin(raw, raw) == f"from {raw}"
+    assert data_origin(cfg, raw) == f"from {raw}"
     (raw / "train-images-idx3-ubyte.gz").write_bytes(b"")
-    assert data_origin(raw, raw) == f"from {raw} (unpacked there from its .gz files, once)"
+    assert data_origin(cfg, raw) == f"from {raw} (unpacked there from its .gz files, once)"
     cache = tmp_path / "cache" / "MNIST" / "raw"
-    assert data_origin(raw, cache) == (f"unpacked once from the .gz files in {raw} into {cache} "
+    assert data_origin(cfg, cache) == (f"unpacked once from the .gz files in {raw} into {cache} "
                                        "(that folder is read-only)")
+
+
+def test_in_quick_mode_the_data_line_names_the_committed_sample(monkeypatch):
+    from ganlab.config import Config
+    from ganlab.data import SAMPLE_DIR, data_origin, load_dataset
+
+    monkeypatch.setenv("GANLAB_QUICK", "1")
+    cfg = Config(data_dir="/nowhere")
+    line = data_origin(cfg, load_dataset(cfg).raw_folder)
+    assert str(SAMPLE_DIR / "MNIST" / "raw") in line and "/nowhere" not in line
