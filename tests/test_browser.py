@@ -182,15 +182,47 @@ def test_committed_notebook_07_opened_untrusted_shows_its_pictures_and_plays_its
     print(f"notebook 07 untrusted: {len(images)} images, the GIF showed {len(frames)} different frames")
 
 
-def run_all(driver) -> None:
-    """Run > Run All Cells, once the kernel is idle."""
+def kernel_idle(lab) -> bool:
+    """True once the server has a session whose kernel has started and is idle."""
+    return any(session["kernel"]["execution_state"] == "idle" for session in lab.api("GET", "sessions"))
+
+
+def execution_started(driver) -> bool:
+    """True once any cell's prompt shows it queued or ran ("[*]:" or "[1]:")."""
+    By = by()
+    prompts = [p.text for p in driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-InputPrompt")]
+    return any("*" in text or any(ch.isdigit() for ch in text) for text in prompts)
+
+
+def run_all(driver, lab) -> None:
+    """Run > Run All Cells, once the kernel is idle; again if no cell started (a click lost while
+    the page was still connecting to the kernel, seen once on CI)."""
     By = by()
     menu = "//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='Run']"
+    item = "//div[contains(@class, 'lm-Menu-itemLabel') and text()='Run All Cells']"
     wait(driver).until(lambda d: d.find_elements(By.XPATH, menu))
+    wait(driver).until(lambda d: kernel_idle(lab))
     idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
     wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, idle))
-    driver.find_element(By.XPATH, menu).click()
-    driver.find_element(By.XPATH, "//div[contains(@class, 'lm-Menu-itemLabel') and text()='Run All Cells']").click()
+    for attempt in range(1, 4):
+        if attempt > 1:
+            print(f"Run All Cells: no cell started, clicking again (try {attempt})")
+        driver.find_element(By.XPATH, menu).click()
+        wait(driver, 10).until(lambda d: d.find_elements(By.XPATH, item))
+        driver.find_element(By.XPATH, item).click()
+        try:
+            wait(driver, 20).until(execution_started)
+            return
+        except Exception:  # selenium's TimeoutException: try the menu again
+            pass
+    raise AssertionError("Run All Cells started no cell in three tries")
+
+
+def notebook_text(driver) -> str:
+    """What the notebook shows, for a failure message."""
+    By = by()
+    found = driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook")
+    return found[0].text[-3000:] if found else driver.find_element(By.TAG_NAME, "body").text[-3000:]
 
 
 def save(driver) -> None:
@@ -217,9 +249,13 @@ def test_a_notebook_run_saved_and_reopened_shows_no_dead_widgets_and_the_explore
     nbformat.write(nb, path)
     By = by()
     chromium.get(lab.page(path.name))
-    run_all(chromium)
+    run_all(chromium, lab)
     seed_a = "//label[normalize-space(text())='seed A']"
-    wait(chromium, 240).until(lambda d: d.find_elements(By.XPATH, seed_a))
+    try:
+        wait(chromium, 240).until(lambda d: d.find_elements(By.XPATH, seed_a))
+    except Exception:
+        screenshot(chromium, tmp_path, "live-run-timeout.png")
+        raise AssertionError(f"no explorer after 240 s; the notebook shows:\n{notebook_text(chromium)}") from None
     wait(chromium, 60).until(lambda d: "epoch  3/3" in d.find_element(By.CSS_SELECTOR, ".jp-Notebook").text)
 
     assert len(chromium.find_elements(By.XPATH, seed_a)) == 1, "the explorer is shown more than once"

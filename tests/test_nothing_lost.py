@@ -185,7 +185,10 @@ def test_ctrl_c_then_resume_in_a_new_process_is_bit_identical_to_the_uninterrupt
     saved = tmp_path / "cut" / "mnist" / "checkpoint.pt"
     process = subprocess.Popen([sys.executable, "-m", "ganlab", "train", "--data-dir", str(SAMPLE_DIR), "--device",
                                 "cpu", "--no-progress", "--epochs", "3", "--out", str(tmp_path / "cut")],
-                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               # A shell's background job (`make test &`, nohup) starts with Ctrl-C ignored, and
+                               # Python then keeps ignoring it: give the child Ctrl-C's default back.
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not saved.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
