@@ -1,16 +1,20 @@
 """Which training recipe gives the best MNIST digits? One change at a time, several seeds.
 
-Starts from the course's recipe as its notes have it (lr 0.002, real pixels in [0, 1],
-RandomRotation(+-20), BatchNorm scales drawn from N(0, 0.02)) and changes one thing per
-variant; the last row is ganlab's default ``Config()``. Each run trains from scratch, then
-``ganlab.metrics.evaluate`` scores 10,000 samples with the project's own classifier. Prints
-mean +- spread (half the range over seeds) per variant, and a Markdown table for the README.
+Two families of rows. From the course's recipe as its notes have it (lr 0.002, real pixels in
+[0, 1], RandomRotation(+-20), BatchNorm scales drawn from N(0, 0.02)), one change each; and from
+ganlab's default ``Config()``, one course choice (or speed option) put back each. Each run trains
+from scratch, its 2,000-sample distance tracked per epoch, then ``ganlab.metrics.evaluate`` scores
+10,000 samples with the project's own classifier. Prints mean +- spread (half the range over seeds)
+per variant, and a Markdown table for the README.
 
-    python benchmarks/recipe_study.py                       # the full study: 20 epochs, seeds 0 1 2
-    python benchmarks/recipe_study.py --epochs 3 --seeds 0  # a short look
+    python benchmarks/recipe_study.py                          # the study: 20 epochs, seeds 0 1 2, STUDY rows
+    python benchmarks/recipe_study.py --variants default 0     # some rows, by name or number (--list)
+    python benchmarks/recipe_study.py --epochs 3 --seeds 0     # a short look
 
-Results go to OUT/results.jsonl one line per run as it finishes; a rerun skips the runs it
-already has, so an interrupted study continues where it stopped.
+Results go to benchmarks/results/recipe_study_DATASET_EPOCHS_epochs_DEVICE.jsonl (or --results), one
+line per run as it finishes; a rerun skips the runs it already has, so an interrupted study
+continues where it stopped, in this session or the next. Rows run seed by seed: after one pass
+every row has a first figure.
 """
 from __future__ import annotations
 
@@ -23,12 +27,13 @@ from pathlib import Path
 
 import torch
 
-from ganlab.checkpoint import generator_from_checkpoint
 from ganlab.config import Config
+from ganlab.games import generator_from_checkpoint
 from ganlab.metrics import evaluate
 from ganlab.session import train
 
 COURSE = dict(lr=0.002, normalize=False, rotation=20.0, bn_gamma_mean=0.0)
+#: One change from the course notes' recipe each.
 VARIANTS = {
     "course recipe (notes)": {},
     "lr 2e-4": dict(lr=2e-4),
@@ -39,20 +44,34 @@ VARIANTS = {
     "EMA of G's weights (0.999)": dict(ema_decay=0.999),
 }
 DEFAULT_NAME = "ganlab default Config()"
+#: One course choice (or option) put back into ganlab's default each.
+GANLAB_VARIANTS = {
+    "ganlab + rotation 20": dict(rotation=20.0),
+    "ganlab + lr 0.002": dict(lr=0.002),
+    "ganlab + course BatchNorm init N(0, 0.02)": dict(bn_gamma_mean=0.0),
+    "ganlab + EMA 0.999": dict(ema_decay=0.999),
+    "ganlab + reuse fakes": dict(reuse_fakes=True),
+}
+ROWS = [*VARIANTS, DEFAULT_NAME, *GANLAB_VARIANTS]
+#: The rows that decide the defaults (issue "Fast where learners train"): the study's default set.
+STUDY = ["course recipe (notes)", "lr 2e-4", "pixels in [-1, 1]", "rotation off", DEFAULT_NAME, *GANLAB_VARIANTS]
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def variant_config(name: str, seed: int, epochs: int, dataset: str) -> Config:
     if name == DEFAULT_NAME:
         return Config(seed=seed, epochs=epochs, dataset=dataset)
+    if name in GANLAB_VARIANTS:
+        return Config(**GANLAB_VARIANTS[name], seed=seed, epochs=epochs, dataset=dataset)
     return Config(**{**COURSE, **VARIANTS[name]}, seed=seed, epochs=epochs, dataset=dataset)
 
 
 def run_one(name: str, seed: int, args) -> dict:
     cfg = variant_config(name, seed, args.epochs, args.dataset)
-    checkpoint = Path(args.out) / f"{list(VARIANTS).index(name) if name in VARIANTS else 'default'}-seed{seed}.pt"
+    checkpoint = Path(args.out) / f"{ROWS.index(name)}-seed{seed}.pt"
     checkpoint.unlink(missing_ok=True)
     start = time.perf_counter()
-    train(cfg, checkpoint=checkpoint, progress=False, track=0)
+    history = train(cfg, checkpoint=checkpoint, progress=False)
     seconds = time.perf_counter() - start
     G, _ = generator_from_checkpoint(checkpoint)
     scores = evaluate(G, args.dataset, n=args.n)
@@ -60,7 +79,19 @@ def run_one(name: str, seed: int, args) -> dict:
     return {"variant": name, "seed": seed, "epochs": args.epochs, "dataset": args.dataset, "n": args.n,
             "frechet": scores["frechet"], "modes": scores["modes"], "confidence": scores["confidence"],
             "kl_uniform": scores["kl_uniform"], "train_seconds": round(seconds, 1),
+            "seconds_per_epoch": [round(t, 1) for t in history.seconds], "tracked_frechet": history.frechet,
             "device": str(cfg.torch_device), "threads": torch.get_num_threads(), "config": cfg.to_dict()}
+
+
+def row_name(choice: str) -> str:
+    """A row's name from its number in ROWS, its name, or "default"."""
+    if choice.isdigit() and int(choice) < len(ROWS):
+        return ROWS[int(choice)]
+    if choice == "default":
+        return DEFAULT_NAME
+    if choice in ROWS:
+        return choice
+    raise SystemExit(f"no row {choice!r}: give a number or name from --list")
 
 
 def spread(values, digits: int = 2) -> str:
@@ -71,7 +102,8 @@ def spread(values, digits: int = 2) -> str:
 
 
 def table(rows: list[dict], names: list[str]) -> str:
-    lines = ["| variant (one change from the course recipe) | Frechet distance | modes | confidence | seeds |",
+    lines = ["| variant (one change from the course recipe, or from ganlab's) | Frechet distance | modes | "
+             "confidence | seeds |",
              "|---|---|---|---|---|"]
     for name in names:
         runs = [r for r in rows if r["variant"] == name]
@@ -88,15 +120,22 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist")
     parser.add_argument("--n", type=int, default=10_000, help="samples scored per run")
-    parser.add_argument("--variants", nargs="+", type=int, default=None,
-                        help="row numbers to run (0 = course recipe ... 7 = ganlab default); default all")
-    parser.add_argument("--out", default="runs/recipe_study")
+    parser.add_argument("--variants", nargs="+", default=None,
+                        help="rows to run, by number or name ('default' for ganlab's); default: the STUDY rows")
+    parser.add_argument("--list", action="store_true", help="list the rows with their numbers and stop")
+    parser.add_argument("--out", default="runs/recipe_study", help="where the runs' checkpoints go meanwhile")
+    parser.add_argument("--results", type=Path, default=None, help="the results file (default: benchmarks/results/)")
     args = parser.parse_args(argv)
-    names = [*VARIANTS, DEFAULT_NAME]
-    chosen = [names[i] for i in args.variants] if args.variants is not None else names
+    if args.list:
+        for i, name in enumerate(ROWS):
+            print(f"{i:>2}  {name}" + ("  (in the study)" if name in STUDY else ""))
+        return 0
+    chosen = STUDY if args.variants is None else [row_name(v) for v in args.variants]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results = out / "results.jsonl"
+    device = Config().torch_device.type
+    results = args.results or RESULTS / f"recipe_study_{args.dataset}_{args.epochs}_epochs_{device}.jsonl"
+    results.parent.mkdir(parents=True, exist_ok=True)
     rows = [json.loads(line) for line in results.read_text().splitlines()] if results.is_file() else []
     rows = [r for r in rows if r["epochs"] == args.epochs and r["dataset"] == args.dataset and r["n"] == args.n]
     for seed in args.seeds:  # seed-major: after one pass every variant has a first figure

@@ -1,19 +1,26 @@
 """Seconds per epoch: the course's loop against ganlab.train, in one process on one device.
 
-usage: python benchmarks/train_speed.py [--epochs N] [--device cpu|cuda] [--cli-epochs 20]
+usage: python benchmarks/train_speed.py [--epochs N] [--device cpu|cuda] [--variants default plain reuse_fakes]
+                                        [--cli-epochs 20]
 
 The course loop is ../shared/anchors/course_loop.py when it is there (the guided project's own
 loop: PIL RandomRotation(+-20) + ToTensor, DataLoader(batch_size=128, shuffle=True), .item()
 every step), else the same loop written below. ganlab.train runs its default path
-(DeviceBatches on the device, losses summed on the device). Prints seconds per epoch for both,
-first epoch apart from the rest, and their ratio; with --cli-epochs, also the wall time of
-``python -m ganlab train --epochs N`` from process start to its last checkpoint.
+(DeviceBatches on the device, losses summed on the device) in each variant asked for: "default"
+(``Config()``: on a CPU, ganlab.speed's layout and kernels), "plain" (``speedups=False``: the course's
+layers as written, ganlab's path before the speedups) and "reuse_fakes" (PyTorch's tutorial's step,
+which computes less). Prints seconds per epoch for each, first epoch apart from the rest, each
+variant's ratio to the course loop, and the fraction of the floor (the step's FLOPs at this CPU's
+theoretical peak, benchmarks/flops.py); with --cli-epochs, also the wall time of
+``python -m ganlab train --epochs N`` from process start to its last checkpoint. The seconds are
+the training alone: the per-epoch quality scores (track) are off here.
 Needs the full MNIST (GANLAB_DATA_DIR or --data-dir). Prints figures; asserts nothing.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib.util
 import io
 import os
@@ -30,7 +37,10 @@ from torch.utils.data import DataLoader
 from torchvision import datasets
 from torchvision import transforms as T
 
-from ganlab import Config, dataset_root, train
+from ganlab import Config, Discriminator, Generator, dataset_root, train
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flops import dcgan_step_macs, theoretical_peak_gflops  # noqa: E402
 
 ANCHOR = Path(__file__).resolve().parents[2] / "shared" / "anchors" / "course_loop.py"
 
@@ -92,8 +102,12 @@ def course_epochs(root: str, device: str, epochs: int) -> list[float]:
     return written_course_epochs(root, device, epochs)
 
 
+#: The ganlab variants this benchmark knows: the Config changes each one makes.
+VARIANTS = {"default": {}, "plain": {"speedups": False}, "reuse_fakes": {"reuse_fakes": True}}
+
+
 def ganlab_epochs(cfg: Config) -> list[float]:
-    history = train(cfg, progress=False)
+    history = train(cfg, progress=False, track=0)
     return history.seconds
 
 
@@ -116,6 +130,8 @@ def main(argv=None) -> int:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--cli-epochs", type=int, default=0, help="also time python -m ganlab train --epochs N")
+    ap.add_argument("--variants", nargs="*", default=["default", "plain"], choices=sorted(VARIANTS),
+                    help="ganlab variants to time (default: default plain)")
     args = ap.parse_args(argv)
     cfg = Config(epochs=args.epochs, device=args.device, data_dir=args.data_dir)
     device = str(cfg.torch_device)
@@ -123,15 +139,29 @@ def main(argv=None) -> int:
     name = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"CPU, {torch.get_num_threads()} threads"
     source = ANCHOR if ANCHOR.is_file() else "written in this benchmark"
     print(f"device: {device} ({name}); torch {torch.__version__}; course loop: {source}")
+    macs = dcgan_step_macs(Generator(cfg.noise_dim), Discriminator(), cfg.noise_dim)
+    peak, how = theoretical_peak_gflops()
+    floor = {variant: 2 * macs["reuse_fakes_step" if variant == "reuse_fakes" else "step"] * 60_000 / (peak * 1e9)
+             for variant in VARIANTS}
+    if not device.startswith("cuda"):
+        print(f"floor: {floor['default']:.1f} s per epoch ({2 * macs['step'] / 1e6:.1f} MFLOP per image at {peak:.0f} "
+              f"GFLOP/s: {how})")
 
-    print("ganlab.train (DeviceBatches, device-side sums):", flush=True)
-    ours = ganlab_epochs(cfg)
-    print(f"  {describe(ours)}")
+    ours = {}
+    for variant in args.variants:
+        print(f"ganlab.train, {variant} ({VARIANTS[variant] or 'Config()'}):", flush=True)
+        ours[variant] = ganlab_epochs(dataclasses.replace(cfg, **VARIANTS[variant]))
+        print(f"  {describe(ours[variant])}")
     print("course loop (PIL rotation, DataLoader, .item() per step):", flush=True)
     course = course_epochs(root, device, args.course_epochs or args.epochs)
     print(f"  {describe(course)}")
-    print(f"ratio ganlab / course, steady epochs: {steady(ours) / steady(course):.3f} "
-          f"({steady(course) / steady(ours):.1f}x faster)")
+    print("\n| variant | s/epoch (steady) | vs the course loop | fraction of the floor |")
+    print("|---|---|---|---|")
+    for variant, seconds in ours.items():
+        fraction = "-" if device.startswith("cuda") else f"{floor[variant] / steady(seconds):.0%}"
+        ratio = steady(course) / steady(seconds)
+        print(f"| ganlab {variant} | {steady(seconds):.1f} | {ratio:.2f}x faster | {fraction} |")
+    print(f"| course loop | {steady(course):.1f} | 1.00x | - |")
 
     if args.cli_epochs:
         with tempfile.TemporaryDirectory() as out:

@@ -3,15 +3,17 @@
 This face re-exports what the notebooks use; each name's docstring ends by saying which
 notebook teaches it. Everything else is imported from its module (``ganlab.metrics``, ...).
 The modules, bottom to top (each imports only from those before it): config, sampling, history, idx;
-data, models, losses, ema; train (the loop), checkpoint; game (a GAN the loop drives), hooks;
+data, models, losses, ema, speed; train (the loop), checkpoint; game (a GAN the loop drives), conditional,
+wgan, mlp, games (all of them by name), hooks;
 classifier, metrics; viz, dashboard, explorer, diagnose, notebook; session (``train``); __main__.
 """
-from .checkpoint import best_checkpoint_path, generator_from_checkpoint
+from .checkpoint import best_checkpoint_path
 from .config import Config, resolve_device
 from .dashboard import progress_animation
 from .data import CLASS_NAMES, DeviceBatches, dataset_root, load_dataset, make_batches, make_loader, make_transform
 from .diagnose import diagnose
 from .explorer import latent_explorer, show_nearest_real
+from .games import generator_from_checkpoint
 from .history import History, reference_run
 from .losses import fake_loss, real_loss
 from .metrics import evaluate, reference

@@ -14,7 +14,6 @@ from pathlib import Path
 import torch
 
 from .config import Config
-from .models import Discriminator, Generator
 
 
 def save_checkpoint(path, *, cfg: Config, history, epoch: int, game: str = "dcgan", **parts) -> Path:
@@ -100,28 +99,6 @@ def restore_rng(state: dict) -> None:
     torch.set_rng_state(state["rng_cpu"])
     if state.get("rng_cuda") and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["rng_cuda"])
-
-
-def generator_from_checkpoint(path, device="cpu") -> tuple[Generator, Config]:
-    """Rebuild the trained generator of a checkpoint, in eval mode, with its Config.
-
-    The weight-averaged generator is used when the run kept one (``Config.ema_decay``). The
-    Config's device becomes "auto": a run saved on a GPU machine loads on a laptop too.
-    Taught in notebook 07.
-    """
-    state = load_checkpoint(path, map_location=device)
-    cfg = Config.from_dict(state["config"], device="auto")
-    G = Generator(cfg.noise_dim).to(device)
-    load_part(G, state.get("G_ema", state["G"]), path, "generator")
-    G.pixel_range = cfg.pixel_range
-    return G.eval(), cfg
-
-
-def discriminator_from_checkpoint(path, device="cpu") -> Discriminator:
-    """Rebuild the trained discriminator of a checkpoint, in eval mode."""
-    D = Discriminator().to(device)
-    load_part(D, load_checkpoint(path, map_location=device)["D"], path, "discriminator")
-    return D.eval()
 
 
 def load_part(part, state: dict, path, what: str) -> None:

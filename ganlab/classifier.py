@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoint import atomic_write
-from .config import DATASETS, Config
+from .config import Config
 from .data import load_dataset
 from .sampling import to_signed
 
@@ -57,10 +57,17 @@ class Classifier(nn.Module):
         return self.head(self.features(images))  # (B, 10) logits
 
 
+#: The datasets ganlab has a classifier for (and so a Frechet distance, modes and confidence).
+CLASSIFIED = ("mnist", "fashion")
+
+
 def check_dataset(dataset: str) -> None:
     """Refuse a dataset name ganlab has no classifier for, in one sentence."""
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}.")
+    if dataset == "folder":
+        raise ValueError("ganlab has no classifier for a folder of your own images, so no Frechet distance or "
+                         "modes; train(..., track_detector=True) scores each epoch with a detector's AUC instead.")
+    if dataset not in CLASSIFIED:
+        raise ValueError(f"dataset must be one of {', '.join(CLASSIFIED)}; got {dataset!r}.")
 
 
 def images_from_pixels(pixels: torch.Tensor) -> torch.Tensor:

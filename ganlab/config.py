@@ -9,16 +9,30 @@ import os
 from dataclasses import dataclass
 
 import torch
+from PIL import ImageColor
 
-DATASETS = ("mnist", "fashion")
+DATASETS = ("mnist", "fashion", "folder")
 DEVICES = ("auto", "cuda", "mps", "cpu")
+#: The kinds of GAN ganlab trains (``ganlab.games``): the course's DCGAN, and those of notebooks/next/.
+MODELS = ("dcgan", "cdcgan", "wgan-gp", "mlp", "dcgan64")
+#: The classic bugs ``Config(bug=...)`` can switch on (``ganlab.clinic.BUGS`` says what each one is).
+BUG_NAMES = ("no_detach", "double_sigmoid", "pixels_0_1", "saturating_loss", "fake_label_for_G", "lr_0.002",
+             "strong_D", "no_batchnorm_G", "noise_dim_2")
+#: The bugs that are a Config value: a Config with such a bug must carry that value too.
+BUG_VALUES = {"lr_0.002": {"lr": 0.002}, "noise_dim_2": {"noise_dim": 2}, "pixels_0_1": {"normalize": False}}
+#: What ``Config.for_model`` changes for a model, from its paper: WGAN-GP's Adam (Gulrajani et al., 2017);
+#: the 64x64 DCGAN's noise size and Adam (PyTorch's DCGAN tutorial), and the folder it trains on.
+MODEL_RECIPES = {"wgan-gp": {"lr": 1e-4, "beta_1": 0.0, "beta_2": 0.9},
+                 "dcgan64": {"dataset": "folder", "noise_dim": 100, "beta_2": 0.999}}
 
-#: In quick mode (``GANLAB_QUICK=1``) training is capped at this many epochs.
+#: In quick mode (``GANLAB_QUICK=1``) training is capped at this many epochs, and a folder of your own
+#: images at this many (the first, in order).
 QUICK_EPOCHS = 3
+QUICK_FOLDER_IMAGES = 256
 
 #: Fields that must be numbers, and fields that must be True or False (checked before their ranges).
-NUMBER_FIELDS = ("lr", "beta_1", "beta_2", "rotation", "label_smoothing", "bn_gamma_mean", "ema_decay")
-SWITCH_FIELDS = ("batches_on_device", "normalize")
+NUMBER_FIELDS = ("lr", "beta_1", "beta_2", "rotation", "label_smoothing", "bn_gamma_mean", "ema_decay", "gp_weight")
+SWITCH_FIELDS = ("batches_on_device", "normalize", "speedups", "reuse_fakes")
 
 #: Old field names a saved Config may still use, and their names now.
 RENAMED = {"fast": "batches_on_device"}
@@ -52,6 +66,11 @@ class Config:
     (``ganlab.ema``); 0 turns it off. The README and notebook 07 show what each change measures,
     with the commands that produced the figures.
 
+    Two switches are about speed, not the recipe. ``speedups`` (on) runs the networks on a CPU with
+    ``ganlab.speed``'s layout and kernels: the same arithmetic, about 1.3x faster. ``reuse_fakes``
+    (off) lets the generator's move reuse the discriminator's fakes, as PyTorch's DCGAN tutorial
+    does: a quarter less arithmetic, but no longer the course's step.
+
     Taught in notebook 01.
     """
 
@@ -62,7 +81,7 @@ class Config:
     beta_1: float = 0.5  # Adam's first-moment decay: 0.5 (not 0.9) keeps GAN updates responsive
     beta_2: float = 0.99  # Adam's second-moment decay (the course's value)
     epochs: int = 20  # passes over the training set
-    dataset: str = "mnist"  # "mnist" (digits) or "fashion" (Fashion-MNIST clothes)
+    dataset: str = "mnist"  # "mnist" (digits), "fashion" (Fashion-MNIST clothes), or "folder" (your own, data_dir)
     seed: int = 0  # seeds weights, noise, shuffling: same CPU, threads, torch -> same run
     rotation: float = 0.0  # RandomRotation degrees for real images; the course uses 20
     data_dir: str | None = None  # dataset folder; None: $GANLAB_DATA_DIR, else data/
@@ -71,6 +90,14 @@ class Config:
     normalize: bool = True  # real pixels in [-1, 1] like G's tanh (True) or the notes' [0, 1]
     bn_gamma_mean: float = 1.0  # BatchNorm scale init ~ N(this, 0.02); the course's is 0
     ema_decay: float = 0.0  # 0: off; else sample from an average of G's weights (e.g. 0.999)
+    speedups: bool = True  # on a CPU: channels_last memory and faster kernels, same arithmetic (ganlab.speed)
+    reuse_fakes: bool = False  # G's move reuses the D move's fakes (PyTorch's tutorial): faster, not the course's
+    model: str = "dcgan"  # the kind of GAN: dcgan (the course's), cdcgan, wgan-gp or mlp (ganlab.games)
+    n_critic: int = 5  # wgan-gp: critic updates per generator update (Gulrajani et al., 2017)
+    gp_weight: float = 10.0  # wgan-gp: the gradient penalty's weight, lambda in the paper
+    bug: str = ""  # "" (healthy), or one classic bug switched on for the GAN clinic (ganlab.clinic)
+    width: int = 64  # dcgan64: feature maps of G's last and D's first layer (the tutorial's 64; 16-32 on a CPU)
+    background: str = "white"  # folder: the colour transparent pixels are composited onto (a name or #rrggbb)
 
     def __post_init__(self) -> None:
         for name in NUMBER_FIELDS:
@@ -83,10 +110,11 @@ class Config:
                 raise ValueError(f"Config.{name} must be True or False, got {value!r} (a {type(value).__name__}).")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"Config.seed must be a whole number, got {self.seed!r}.")
-        for name in ("batch_size", "noise_dim", "epochs"):
+        for name in ("batch_size", "noise_dim", "epochs", "n_critic", "width"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"Config.{name} must be a positive whole number, got {value!r}.")
+                hint = " (critic updates per generator update; WGAN-GP's paper uses 5)" if name == "n_critic" else ""
+                raise ValueError(f"Config.{name} must be a positive whole number, got {value!r}{hint}.")
         if not 0 < self.lr < 1:
             raise ValueError(f"Config.lr must be between 0 and 1 (exclusive), got {self.lr!r}; "
                              "the DCGAN value is 2e-4.")
@@ -108,6 +136,28 @@ class Config:
         if not -1 <= self.bn_gamma_mean <= 2:
             raise ValueError(f"Config.bn_gamma_mean must be between -1 and 2, got {self.bn_gamma_mean!r}; "
                              "1.0 is the DCGAN value, 0.0 the course's.")
+        if self.model not in MODELS:
+            raise ValueError(f"Config.model must be one of {', '.join(MODELS)}; got {self.model!r}.")
+        if (self.dataset == "folder") != (self.model == "dcgan64"):
+            raise ValueError(f"Config(model={self.model!r}, dataset={self.dataset!r}): the 64x64 DCGAN trains on a "
+                             "folder of your own images, and a folder trains only it: use "
+                             "Config.for_model('dcgan64', data_dir=PATH).")
+        if self.dataset == "folder" and not self.data_dir:
+            raise ValueError("Config(dataset='folder') needs data_dir=PATH, the folder of your images.")
+        try:
+            ImageColor.getrgb(self.background)
+        except (ValueError, AttributeError):
+            raise ValueError(f"Config.background {self.background!r} is not a colour: give a name (white, black) "
+                             "or #rrggbb.") from None
+        if self.bug and (self.bug not in BUG_NAMES or self.model != "dcgan"):
+            raise ValueError(f"Config.bug must be one of {', '.join(BUG_NAMES)} (with model 'dcgan'), or '' for "
+                             f"none; got {self.bug!r} with model {self.model!r}.")
+        wrong = {name: value for name, value in BUG_VALUES.get(self.bug, {}).items() if getattr(self, name) != value}
+        if wrong:
+            raise ValueError(f"Config(bug={self.bug!r}) is the bug {wrong}: give those values too, or build it with "
+                             f"ganlab.clinic.clinic_config({self.bug!r}).")
+        if self.gp_weight < 0:
+            raise ValueError(f"Config.gp_weight must be 0 or more, got {self.gp_weight!r}; the paper's value is 10.")
         if self.device not in DEVICES:
             raise ValueError(f"Config.device must be one of {', '.join(DEVICES)}; got {self.device!r}.")
         if self.device == "cuda" and not torch.cuda.is_available():
@@ -116,6 +166,15 @@ class Config:
         if self.device == "mps" and not _mps_available():
             raise ValueError("Config.device is 'mps' but Apple's Metal backend is not available "
                              "here; use device='auto'.")
+
+    @classmethod
+    def for_model(cls, model: str, **changes) -> Config:
+        """The Config of ``model`` with its paper's optimizer where it has one (``MODEL_RECIPES``).
+
+        ``Config(model="wgan-gp")`` keeps the DCGAN's Adam (lr 2e-4, betas 0.5, 0.99);
+        ``Config.for_model("wgan-gp")`` takes WGAN-GP's (1e-4, betas 0.0, 0.9). ``changes`` win.
+        """
+        return cls(**{"model": model, **MODEL_RECIPES.get(model, {}), **changes})
 
     @property
     def pixel_range(self) -> tuple[float, float]:
@@ -170,5 +229,5 @@ def announce_quick_mode() -> None:
     global _quick_announced
     if quick_mode() and not _quick_announced:
         _quick_announced = True
-        print(f"GANLAB_QUICK=1: using the small committed sample and at most {QUICK_EPOCHS} "
-              "epochs (unset GANLAB_QUICK for the full run).")
+        print(f"GANLAB_QUICK=1: using the small committed sample (or a folder's first {QUICK_FOLDER_IMAGES} "
+              f"images) and at most {QUICK_EPOCHS} epochs (unset GANLAB_QUICK for the full run).")

@@ -28,7 +28,8 @@ from torch.utils.data import DataLoader
 from torchvision import datasets
 from torchvision import transforms as T
 
-from .config import Config, announce_quick_mode, quick_mode
+from .config import QUICK_FOLDER_IMAGES, Config, announce_quick_mode, quick_mode
+from .folder import load_folder
 from .idx import RAW_FILES, BadDataFileError, check_pairs, copy_checked, idx_problem, unpack_gz
 
 DATASET_CLASSES = {"mnist": datasets.MNIST, "fashion": datasets.FashionMNIST}
@@ -182,9 +183,17 @@ def load_dataset(cfg: Config | None = None, *, train: bool = True, transform=Non
                  download: bool = True) -> datasets.MNIST:
     """Load ``cfg.dataset`` with torchvision and the course's transform (see ``dataset_root``).
 
-    Taught in notebook 02.
+    ``Config(dataset="folder", data_dir=PATH)`` reads your own images instead (``ganlab.folder``):
+    64x64 RGB, ``train=False`` the held-out tenth. Taught in notebook 02.
     """
     cfg = cfg or Config()
+    if cfg.dataset == "folder":  # your own images: 64x64 RGB, a tenth held out as the "test" split
+        images = load_folder(cfg.data_dir, "train" if train else "test", cfg.background,
+                             min_images=cfg.batch_size if train else 1, quiet=not train)
+        if quick_mode():
+            announce_quick_mode()
+            del images[QUICK_FOLDER_IMAGES:]
+        return images
     root = dataset_root(cfg, download=download)
     if transform is None:
         transform = make_transform(cfg.rotation, cfg.normalize)
@@ -237,7 +246,8 @@ class DeviceBatches:
 
     def __init__(self, dataset, batch_size: int, device: str | torch.device = "cpu",
                  rotation: float = 0.0, shuffle: bool = True, normalize: bool = True):
-        self.images = dataset.data.to(device).unsqueeze(1)  # (N, 1, 28, 28) uint8
+        images = torch.as_tensor(dataset.data)
+        self.images = (images.unsqueeze(1) if images.dim() == 3 else images).to(device)  # (N, C, H, W) uint8
         self.labels = torch.as_tensor(dataset.targets).to(device)
         self.batch_size = batch_size
         self.rotation = rotation
@@ -263,6 +273,8 @@ class DeviceBatches:
                 images = rotate_batch(images, self.rotation)
             if self.normalize:
                 images = images.sub_(0.5).div_(0.5)  # what Normalize does
+            if images.size(1) > 1:  # colour: channels side by side in memory, the layout convolutions run fastest on
+                images = images.contiguous(memory_format=torch.channels_last)
             yield images, self.labels[index]
 
 
@@ -271,6 +283,6 @@ def make_batches(cfg: Config, dataset=None):
 
     Taught in notebook 03.
     """
-    if cfg.batches_on_device:
+    if cfg.batches_on_device or cfg.dataset == "folder":  # a folder's images are already one tensor
         return DeviceBatches.from_config(cfg, dataset)
     return make_loader(cfg, dataset)

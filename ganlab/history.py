@@ -29,7 +29,8 @@ class History:
     both drift towards 0.5 when neither network is winning. ``samples`` holds, per epoch,
     the generator's images for one fixed noise batch, as uint8 (0..255) to keep it small.
     The quality lists (``frechet`` and the rest, see ``ganlab.metrics``) are filled when
-    ``train`` tracks them, and are empty otherwise. Taught in notebook 07.
+    ``train`` tracks them, and are empty otherwise. ``extras`` holds any further per-epoch stats a
+    game reports by name (a WGAN-GP's Wasserstein estimate and gradient penalty). Taught in notebook 07.
     """
 
     d_loss: list = field(default_factory=list)  # mean discriminator loss
@@ -42,6 +43,7 @@ class History:
     modes: list = field(default_factory=list)  # classes holding >= 2 % of the samples (of 10)
     kl_uniform: list = field(default_factory=list)  # KL of the class histogram from uniform
     confidence: list = field(default_factory=list)  # the classifier's mean top probability
+    extras: dict = field(default_factory=dict)  # name -> per-epoch list, for a game's further stats
 
     #: True when Ctrl-C stopped the run that returned this History (not saved with it).
     interrupted = False
@@ -53,16 +55,23 @@ class History:
         """Forget a slice of epochs, e.g. ``del history[3:]`` keeps the first three."""
         for name in (*METRICS, *QUALITY, "samples"):
             del getattr(self, name)[epochs]
+        for values in self.extras.values():
+            del values[epochs]
 
     def record(self, d_loss, g_loss, d_real, d_fake, seconds, samples: torch.Tensor,
-               scores: dict | None = None) -> None:
-        """Add one epoch; ``samples`` are generator outputs in [-1, 1], ``scores`` the tracker's
-        (a dict with the QUALITY keys) when the epoch was scored."""
+               scores: dict | None = None, extras: dict | None = None) -> None:
+        """Add one epoch; ``samples`` are generator outputs in [-1, 1], ``scores`` the hooks' (the tracker's
+        QUALITY keys when the epoch was scored, any other score goes to ``extras``), ``extras`` a game's
+        further stats."""
         for name, value in zip(METRICS, (d_loss, g_loss, d_real, d_fake, seconds)):
             getattr(self, name).append(float(value))
+        scores = dict(scores or {})
+        more = {name: scores.pop(name) for name in list(scores) if name not in QUALITY and name != "histogram"}
+        for name, value in {**(extras or {}), **more}.items():
+            self.extras.setdefault(name, [math.nan] * (len(self) - 1)).append(float(value))
         pixels = from_signed(samples.detach().cpu(), (0, 255)).round().clamp(0, 255)
         self.samples.append(pixels.to(torch.uint8))
-        if scores is not None:
+        if any(name in scores for name in QUALITY):
             self.record_quality(scores)
 
     def record_quality(self, scores: dict) -> None:
@@ -108,17 +117,20 @@ class History:
 
     def to_dict(self) -> dict:
         """Plain lists and tensors, what ``torch.load(weights_only=True)`` accepts."""
-        return {name: list(getattr(self, name)) for name in (*METRICS, *QUALITY, "samples")}
+        values = {name: list(getattr(self, name)) for name in (*METRICS, *QUALITY, "samples")}
+        return {**values, "extras": {name: list(v) for name, v in self.extras.items()}}
 
     @classmethod
     def from_dict(cls, values: dict) -> History:
         """Rebuild from ``to_dict()``; a checkpoint from before quality tracking loads too."""
-        return cls(**{name: list(values.get(name, [])) for name in (*METRICS, *QUALITY, "samples")})
+        lists = {name: list(values.get(name, [])) for name in (*METRICS, *QUALITY, "samples")}
+        return cls(**lists, extras={name: list(v) for name, v in values.get("extras", {}).items()})
 
     def to_json(self) -> str:
         """The per-epoch numbers (not the images) as JSON, one object per epoch."""
         names = METRICS + (QUALITY if self.tracked else ())
-        rows = [{"epoch": i + 1, **{name: _json_number(getattr(self, name)[i]) for name in names}}
+        rows = [{"epoch": i + 1, **{name: _json_number(getattr(self, name)[i]) for name in names},
+                 **{name: _json_number(values[i]) for name, values in self.extras.items()}}
                 for i in range(len(self))]
         return json.dumps(rows, indent=1)
 
@@ -130,8 +142,12 @@ class History:
     @classmethod
     def from_rows(cls, rows: list) -> History:
         """Rebuild from ``to_json``'s rows, already parsed: one dict per epoch."""
+        def column(name):
+            return [math.nan if row.get(name) is None else row[name] for row in rows]
+
         names = [name for name in (*METRICS, *QUALITY) if rows and name in rows[0]]
-        return cls(**{name: [math.nan if row[name] is None else row[name] for row in rows] for name in names})
+        extras = [name for name in (rows[0] if rows else {}) if name not in (*METRICS, *QUALITY, "epoch")]
+        return cls(**{name: column(name) for name in names}, extras={name: column(name) for name in extras})
 
 
 def _json_number(value: float) -> float | None:
@@ -152,3 +168,57 @@ def reference_run(dataset: str = "mnist") -> History:
         shipped = sorted(p.stem for p in REFERENCE_RUNS.glob("*.json"))
         raise FileNotFoundError(f"No reference run for {dataset!r}: ganlab ships {', '.join(shipped) or 'none'}.")
     return History.from_rows(json.loads(path.read_text())["epochs"])
+
+
+def reference_scores(dataset: str = "mnist") -> dict:
+    """The last epoch's scores of ``reference_run(dataset)`` on 10,000 samples (``evaluate``'s keys and ``n``).
+
+    Lets a notebook set its own generator beside notebook 07's without training that one again.
+    Taught in notebooks/next/.
+    """
+    path = REFERENCE_RUNS / f"{dataset}.json"
+    if not path.is_file():
+        reference_run(dataset)  # raises, naming what is shipped
+    record = json.loads(path.read_text())
+    if "evaluation" not in record:
+        raise ValueError(f"{path} has no scores: rewrite it with tools/make_reference_run.py.")
+    return record["evaluation"]
+
+
+@dataclass
+class ReferenceBand:
+    """Known-good per-epoch distances to draw behind a run's own: one list per seed of ganlab's default
+    recipe (tracked on 2,000 samples, as ``train`` tracks), and the floor, what 2,000 real training
+    images read against the test set. Runs of the same recipe differ from seed to seed (and a little
+    from run to run): the band's width shows by how much."""
+
+    runs: dict  # seed -> per-epoch tracked distance
+    floor: float | None = None
+    label: str = "known-good runs"
+
+    def epochs(self) -> int:
+        return max(len(run) for run in self.runs.values())
+
+    def _column(self, epoch: int) -> list[float]:
+        return [run[epoch] for run in self.runs.values() if epoch < len(run) and not math.isnan(run[epoch])]
+
+    def low(self) -> list[float]:
+        return [min(self._column(e), default=math.nan) for e in range(self.epochs())]
+
+    def high(self) -> list[float]:
+        return [max(self._column(e), default=math.nan) for e in range(self.epochs())]
+
+
+def reference_band(dataset: str = "mnist") -> ReferenceBand:
+    """The band of known-good runs shipped for ``dataset`` (``reference_run``'s JSON, with the seeds
+    of the recipe study where they were measured). Taught in notebooks/next/gan_clinic."""
+    path = REFERENCE_RUNS / f"{dataset}.json"
+    if not path.is_file():
+        reference_run(dataset)  # raises, naming what is shipped
+    record = json.loads(path.read_text())
+    band = record.get("band", {})
+    runs = {int(seed): [math.nan if d is None else d for d in values] for seed, values in band.get("runs", {}).items()}
+    if not runs:
+        runs = {record["config"].get("seed", 0): reference_run(dataset).frechet}
+    seeds = len(runs)
+    return ReferenceBand(runs, band.get("floor"), f"default recipe, {seeds} seed{'s' if seeds > 1 else ''}")

@@ -90,7 +90,7 @@ class EachEpoch(Hook):
 
 
 #: Config fields a resumed run may change; any other difference from the checkpoint is refused.
-RESUMABLE_CHANGES = ("epochs", "device", "data_dir", "batches_on_device")
+RESUMABLE_CHANGES = ("epochs", "device", "data_dir", "batches_on_device", "speedups")
 
 
 def check_resume_config(cfg: Config, saved: dict, path) -> None:

@@ -12,7 +12,9 @@ which digit (or garment) it sees.
 * ``mean_confidence``: how sure the classifier is; blurry, in-between shapes score low.
 
 ``evaluate(G)`` reports them all; ``reference()`` gives the same numbers for real images, so
-a learner sees what "perfect" reads. The classifier itself (architecture, training, the
+a learner sees what "perfect" reads. For a conditional generator, ``label_agreement`` says how
+often the classifier sees the class that was asked for, beside ``real_agreement``, the classifier's
+own per-class accuracy on real test images: the ceiling. The classifier itself (architecture, training, the
 committed weights) lives in ``ganlab.classifier``.
 """
 from __future__ import annotations
@@ -173,3 +175,41 @@ def reference(dataset: str = "mnist", n: int = 10_000, seed: int = 0, real: torc
     train_set = load_dataset(Config(dataset=dataset, data_dir=data_dir), download=False)
     pick = torch.randperm(len(train_set.data), generator=torch.Generator().manual_seed(seed))[:n]
     return score_features(*classify(images_from_pixels(train_set.data[pick]), dataset), real)
+
+
+def _agreement(asked: torch.Tensor, seen: torch.Tensor, n_classes: int = 10) -> dict:
+    """Overall and per-class fraction of ``seen == asked``, and the (asked, seen) confusion counts."""
+    confusion = torch.zeros(n_classes, n_classes, dtype=torch.long)
+    confusion.index_put_((asked.long(), seen.long()), torch.ones_like(asked, dtype=torch.long), accumulate=True)
+    per_class = (confusion.diag().double() / confusion.sum(1).clamp(min=1)).tolist()
+    return {"agreement": float((asked == seen).double().mean()), "per_class": per_class,
+            "confusion": confusion.tolist()}
+
+
+def label_agreement(G, dataset: str = "mnist", n: int = 10_000, batch_size: int = 500, seed: int = 0) -> dict:
+    """How often the classifier sees the class a conditional generator was asked for.
+
+    ``n`` images from seeded noise, the classes asked for in turn (image i is class i % 10). Returns
+    ``agreement`` (overall fraction), ``per_class`` (10 fractions) and ``confusion`` (10 x 10 counts,
+    a row per class asked for, a column per class seen). Taught in notebooks/next/conditional_dcgan.
+    """
+    check_dataset(dataset)
+    _check_n(n)
+    device = next(G.parameters()).device
+    noise = seeded_noise(n, G.noise_dim, seed)
+    asked = torch.arange(n) % 10
+    images = (generate(G, z.to(device), y.to(device)).cpu() for z, y in zip(noise.split(batch_size),
+                                                                               asked.split(batch_size)))
+    _, probs = classify(images, dataset)
+    return _agreement(asked, probs.argmax(1))
+
+
+def real_agreement(dataset: str = "mnist", data_dir=None) -> dict:
+    """``label_agreement``'s numbers for the real test images and their true labels: the ceiling.
+
+    A conditional generator cannot be judged right more often than the judge is right on real images.
+    """
+    check_dataset(dataset)
+    test_set = load_dataset(Config(dataset=dataset, data_dir=data_dir), train=False, download=False)
+    _, probs = classify(images_from_pixels(test_set.data), dataset)
+    return _agreement(torch.as_tensor(test_set.targets), probs.argmax(1))

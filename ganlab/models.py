@@ -27,14 +27,17 @@ class Discriminator(nn.Module):
     """Score a (B, 1, 28, 28) batch of images with one raw logit each: high means "real".
 
     No sigmoid at the end: ``BCEWithLogitsLoss`` applies it inside the loss, in a numerically
-    stable way. Taught in notebook 04.
+    stable way. ``in_channels`` is 1 for the course's grey images; the conditional DCGAN feeds it
+    the class as 10 more channels (``ganlab.conditional``); ``block`` builds each block (the WGAN-GP's
+    critic passes one without BatchNorm, ``ganlab.wgan``). Taught in notebook 04.
     """
 
-    def __init__(self):
+    def __init__(self, in_channels: int = 1, block=None):
         super().__init__()
-        self.block_1 = disc_block(1, 16, (3, 3), 2)
-        self.block_2 = disc_block(16, 32, (5, 5), 2)
-        self.block_3 = disc_block(32, 64, (5, 5), 2)
+        block = block or disc_block
+        self.block_1 = block(in_channels, 16, (3, 3), 2)
+        self.block_2 = block(16, 32, (5, 5), 2)
+        self.block_3 = block(32, 64, (5, 5), 2)
         self.flatten = nn.Flatten()
         self.linear = nn.Linear(in_features=64, out_features=1)
 
@@ -107,15 +110,16 @@ def weights_init(m: nn.Module, bn_gamma_mean: float = 1.0) -> None:
 
 
 @torch.no_grad()
-def generate(G: nn.Module, noise: torch.Tensor) -> torch.Tensor:
+def generate(G: nn.Module, noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
     """Images from ``noise`` in [-1, 1], drawn in eval mode (BatchNorm's running statistics).
 
     G's mode is restored afterwards. A generator that draws in another range (its
-    ``pixel_range``, e.g. (0, 1)) has its images mapped to [-1, 1]. Taught in notebook 07.
+    ``pixel_range``, e.g. (0, 1)) has its images mapped to [-1, 1]. ``labels`` asks a conditional
+    generator for those classes (``ganlab.conditional``). Taught in notebook 07.
     """
     was_training = G.training
     G.eval()
-    images = G(noise)
+    images = G(noise) if labels is None else G(noise, labels)
     G.train(was_training)
     return to_signed(images, getattr(G, "pixel_range", SIGNED))
 

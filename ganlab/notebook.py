@@ -19,11 +19,12 @@ def _layers(model: nn.Module) -> list:
             for name, module in model.named_modules() if name]
 
 
-def assert_same_network(page_model: nn.Module, ganlab_model: nn.Module, example: torch.Tensor) -> None:
+def assert_same_network(page_model: nn.Module, ganlab_model: nn.Module, example: torch.Tensor, *more) -> None:
     """Check two networks have the same layers and shapes, and, with the same weights, outputs.
 
     ganlab's weights are copied into a copy of the page's network, both run in eval mode on
-    ``example``, and the outputs must match. Raises AssertionError naming the first difference.
+    ``example`` (and ``more`` inputs, e.g. the labels of a conditional network), and the outputs
+    must match. Raises AssertionError naming the first difference.
     """
     page_layers, ganlab_layers = _layers(page_model), _layers(ganlab_model)
     for page_layer, ganlab_layer in zip(page_layers, ganlab_layers):
@@ -33,8 +34,9 @@ def assert_same_network(page_model: nn.Module, ganlab_model: nn.Module, example:
     page_copy = copy.deepcopy(page_model).cpu().eval()
     ganlab_copy = copy.deepcopy(ganlab_model).cpu().eval()
     page_copy.load_state_dict(ganlab_copy.state_dict())
+    inputs = [x.cpu() for x in (example, *more)]
     with torch.no_grad():
-        torch.testing.assert_close(page_copy(example.cpu()), ganlab_copy(example.cpu()))
+        torch.testing.assert_close(page_copy(*inputs), ganlab_copy(*inputs))
     print(f"Same layers ({len(page_layers)}), same shapes, same output: "
           f"the page's {type(page_model).__name__} is ganlab's.")
 

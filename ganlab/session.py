@@ -1,6 +1,7 @@
-"""``train(cfg)``: the course's DCGAN, trained by ``fit`` with the session a learner asks for.
+"""``train(cfg)``: a GAN (the course's DCGAN unless ``cfg.model`` says otherwise), trained by ``fit``
+with the session a learner asks for.
 
-This module only assembles: the game (``ganlab.game.DCGAN``), its batches, a resumed History,
+This module only assembles: the game (``ganlab.games.make_game``), its batches, a resumed History,
 and the hooks (``ganlab.hooks``) for checkpoints, quality scores, keep-best, patience, the EMA
 generator and the live dashboard, in that order. The loop itself is ``fit`` (``from ganlab.train
 import fit``; ``ganlab.train`` on its own is this function). Taught in notebook 07.
@@ -12,7 +13,8 @@ from pathlib import Path
 from .checkpoint import best_checkpoint_path, load_checkpoint
 from .config import QUICK_EPOCHS, Config, announce_quick_mode, quick_mode
 from .data import make_batches
-from .game import DCGAN
+from .detect import detector_hook
+from .games import make_game
 from .history import History
 from .hooks import AverageGenerator, EachEpoch, SaveCheckpoints, ScoreEachEpoch, StopWhenStale, check_resumable
 from .hooks import resume as resume_run
@@ -55,14 +57,14 @@ def _make_tracker(cfg: Config, n: int, required: bool):
         return None
 
 
-def _live_dashboard():
+def _live_dashboard(checkpoint, keep_best: bool):
     """The dashboard's update function inside a notebook (its place shown already), else None."""
     from .dashboard import LiveDashboard
     from .progress import in_notebook
 
     if not in_notebook():
         return None
-    dashboard = LiveDashboard()
+    dashboard = LiveDashboard(checkpoint, keep_best)
     dashboard.start()  # above the epoch lines, so they do not split around the picture
     return dashboard.update
 
@@ -82,23 +84,28 @@ def _report_interrupt(history: History, saver) -> None:
 def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint=None,
           resume=None, progress: bool = True, live: bool = False, on_epoch=None,
           track: int = TRACK_SAMPLES, keep_best: bool = False, patience: int | None = None,
-          overwrite: bool = False) -> History:
+          overwrite: bool = False, track_detector: bool = False) -> History:
     """Train G and D for ``cfg.epochs`` epochs and return the per-epoch History.
 
-    G and D are built (seeded, ``weights_init``) when not given; ``batches`` defaults to
+    The GAN is ``cfg.model`` (``ganlab.games``: the course's DCGAN by default). G and D are built
+    (seeded, ``weights_init``) when not given; ``batches`` defaults to
     ``make_batches(cfg)``. After every epoch the full state is saved to ``checkpoint`` (if a
     path is given); ``resume=path`` continues a saved run where it stopped. A checkpoint that
     already exists is not replaced unless ``overwrite=True`` (FileExistsError says so). Ctrl-C
     returns the epochs saved so far (all finished ones without a checkpoint), with
     ``history.interrupted`` True, and leaves the last checkpoint whole; a NaN loss raises
     TrainingDiverged naming the epoch and step. ``on_epoch(history)`` is called after each epoch; ``live=True``
-    in a notebook shows a dashboard (losses and samples) updated in place, and does nothing elsewhere.
+    in a notebook shows a dashboard (losses and samples) updated in place, with ``diagnose``'s warnings
+    under it as soon as they appear, and does nothing elsewhere.
 
     Quality, the stopping criterion: after each epoch ``track`` images (0: off) are scored
     by ``ganlab.metrics`` (Frechet distance, modes, confidence) into the History.
     ``keep_best=True`` also saves the epoch with the lowest distance to
     ``best_checkpoint_path(checkpoint)``; ``patience=N`` stops once N epochs in a row have
-    not beaten it. With ``cfg.ema_decay`` > 0, samples, scores and ``generator_from_checkpoint``
+    not beaten it. ``track_detector=True`` also records, per epoch, D's AUC and a fresh detector's
+    held-out AUC on held-out real images against fresh fakes (``ganlab.detect``; the History's extras
+    ``d_auc`` and ``detector_auc``): a quality measure for any images, a few seconds per epoch on a
+    CPU, so off by default. With ``cfg.ema_decay`` > 0, samples, scores and ``generator_from_checkpoint``
     use the weight-averaged G (``ganlab.ema``). A resumed run must use the checkpoint's Config
     (epochs, device, data_dir and batches_on_device may change).
     Taught in notebook 07.
@@ -108,20 +115,22 @@ def train(cfg: Config | None = None, *, G=None, D=None, batches=None, checkpoint
     _check_overwrite(checkpoint, resume, overwrite)
     saved = load_checkpoint(resume, map_location=cfg.torch_device) if resume is not None else None
     if saved is not None:  # refuse another game or recipe before anything slow is built
-        check_resumable(saved, cfg, DCGAN.name, resume)
+        check_resumable(saved, cfg, cfg.model, resume)
     epochs = cfg.epochs
     if quick_mode() and epochs > QUICK_EPOCHS:
         announce_quick_mode()
         epochs = QUICK_EPOCHS
-    game = DCGAN(cfg, G, D)
+    game = make_game(cfg, G, D)
     hooks = [AverageGenerator(game, cfg.ema_decay, cfg.seed)] if cfg.ema_decay > 0 else []
     tracker = _make_tracker(cfg, track, required=keep_best or bool(patience))
     if tracker is not None:
         hooks.append(ScoreEachEpoch(tracker))
+    if track_detector:
+        hooks.append(detector_hook(cfg))
     checkpoint = checkpoint or resume
     saver = SaveCheckpoints(checkpoint, cfg, keep_best) if checkpoint is not None else None
     hooks += [saver] if saver else []
-    callbacks = [on_epoch, _live_dashboard() if live else None]
+    callbacks = [on_epoch, _live_dashboard(checkpoint, keep_best) if live else None]
     hooks += [EachEpoch(callback) for callback in callbacks if callback]
     if patience:
         hooks.append(StopWhenStale(patience))

@@ -80,7 +80,8 @@ class Hook:
 def train_epoch(game, batches, epoch: int = 0, hooks=()) -> list[float]:
     """One pass over ``batches``: the game's step on each, stats summed on the device, read once.
 
-    Returns the epoch's mean stats (for the DCGAN: D loss, G loss, D(x), D(G(z))). Raises
+    Returns the epoch's mean stats (for the DCGAN: D loss, G loss, D(x), D(G(z)); a game may add more,
+    named by its ``stat_names``). Raises
     TrainingDiverged, naming the epoch and step, if a loss was NaN or infinite. Taught in notebook 07.
     """
     sums, first_bad_step = 0, torch.tensor(-1, device=game.device)
@@ -116,12 +117,13 @@ def fit(game, batches, epochs: int, *, history: History | None = None, hooks=(),
         for epoch in range(len(history), epochs):
             start = time.perf_counter()
             batches_shown = bars.wrap(batches, f"epoch {epoch + 1}/{epochs}")
-            d_loss, g_loss, d_real, d_fake = train_epoch(game, batches_shown, epoch, hooks)[:4]
+            d_loss, g_loss, d_real, d_fake, *more = train_epoch(game, batches_shown, epoch, hooks)
             seconds = time.perf_counter() - start
             scores = {}
             for hook in hooks:
                 scores.update(hook.before_record(game))
-            history.record(d_loss, g_loss, d_real, d_fake, seconds, game.progress_samples(), scores or None)
+            extras = dict(zip(getattr(game, "stat_names", ())[4:], more))
+            history.record(d_loss, g_loss, d_real, d_fake, seconds, game.progress_samples(), scores or None, extras)
             print(history.epoch_line(epochs))
             reasons = [reason for reason in [hook.after_epoch(game, history) for hook in hooks] if reason]
             if reasons:

@@ -36,6 +36,12 @@ def image_grid(tensor: torch.Tensor, num_images: int = 16, nrow: int = 4) -> tor
     return make_grid(from_signed(images, (0, 1)), nrow=nrow).clamp(0, 1)  # imshow wants [0, 1]
 
 
+def grid_picture(tensor: torch.Tensor, num_images: int = 16, nrow: int = 4):
+    """``image_grid`` as an array imshow draws: (H, W) for one channel, (H, W, 3) for colour, in [0, 1]."""
+    grid = image_grid(tensor, num_images, nrow)
+    return grid[0].numpy() if _as_image_batch(tensor).size(1) == 1 else grid.permute(1, 2, 0).numpy()
+
+
 def show_tensor_images(tensor_img: torch.Tensor, num_images: int = 16, nrow: int = 4, ax=None,
                        title: str | None = None):
     """Show a batch of images in [-1, 1] as one grid, without axes.
@@ -46,14 +52,10 @@ def show_tensor_images(tensor_img: torch.Tensor, num_images: int = 16, nrow: int
     matplotlib draws (a one-channel grid is drawn from its first channel with a gray colour
     map instead). Taught in notebook 03.
     """
-    grid = image_grid(tensor_img, num_images, nrow)
+    picture = grid_picture(tensor_img, num_images, nrow)  # make_grid copies 1 channel to 3: draw one, grey
     if ax is None:
         _, ax = plt.subplots(figsize=(nrow * 1.2, nrow * 1.2))
-    channels = _as_image_batch(tensor_img).size(1)
-    if channels == 1:
-        ax.imshow(grid[0].numpy(), cmap="gray", vmin=0, vmax=1)  # make_grid copies 1 channel to 3
-    else:
-        ax.imshow(grid.permute(1, 2, 0).numpy())
+    ax.imshow(picture, cmap="gray", vmin=0, vmax=1)  # the colour map is ignored for (H, W, 3) colour
     ax.axis("off")
     if title:
         ax.set_title(title)
@@ -84,15 +86,26 @@ def plot_losses(history, ax=None, title: str = "Losses per epoch"):
     return ax
 
 
-def plot_quality(history, ax=None, title: str = "Quality per epoch"):
+def plot_quality(history, ax=None, title: str = "Quality per epoch", reference=None):
     """Plot the tracked Frechet distance per epoch (left axis, best epoch marked) and the modes
-    covered (right axis). Needs a History from ``train(track=...)``. Taught in notebook 07."""
+    covered (right axis). Needs a History from ``train(track=...)``. ``reference``, a
+    ``ganlab.history.ReferenceBand``, draws known-good runs behind it (a band where several seeds were
+    measured) and the real-vs-real floor. Taught in notebook 07."""
     if not history.frechet:
         raise ValueError("This History has no quality scores: train with track=2000 (the default) "
                          "and a dataset whose test set and classifier are present.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     epochs = range(1, len(history.frechet) + 1)
+    if reference is not None:
+        shown = range(1, min(reference.epochs(), max(len(history.frechet), 5)) + 1)
+        low, high = reference.low()[:len(shown)], reference.high()[:len(shown)]
+        if low == high:
+            ax.plot(shown, low, "-", color="grey", alpha=0.6, label=reference.label)
+        else:
+            ax.fill_between(shown, low, high, color="grey", alpha=0.25, label=reference.label)
+        if reference.floor is not None:
+            ax.axhline(reference.floor, color="grey", ls="--", lw=1, label="real vs real (floor)")
     ax.plot(epochs, history.frechet, "o-", color="tab:green", label="Frechet distance")
     best = history.best_epoch()
     ax.plot([best + 1], [history.frechet[best]], "*", ms=14, color="gold", mec="black",

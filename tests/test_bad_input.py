@@ -132,6 +132,19 @@ CASES = [
      "evaluate --checkpoint {ckpt} --n 50 --data-dir " + str(SAMPLE_DIR), 2, "NaN or infinite"),
     ("evaluate: missing checkpoint", None, "evaluate --checkpoint {tmp}/none.pt", 2, "No checkpoint at"),
     ("classifier in quick mode", None, "classifier --dataset mnist", 2, "unset it"),
+    ("wgan-gp: n_critic zero", None, "train --model wgan-gp --n-critic 0", 2, "Config.n_critic must be a positive"),
+    ("wgan-gp: negative penalty", None, "train --model wgan-gp --gp-weight -1", 2,
+     "Config.gp_weight must be 0 or more"),
+    ("folder: not a folder", None, "train --dataset folder --data-dir {tmp}/nowhere --out {tmp}/o", 2,
+     "is not a folder: give the folder that holds your images"),
+    ("folder: no images", lambda t: {"dir": (t / "pics").mkdir() or (t / "pics" / "a.txt").write_text("x")
+                                     and t / "pics"},
+     "train --dataset folder --data-dir {dir} --out {tmp}/o", 2, "holds no image Pillow can read"),
+    ("folder: no data dir", None, "train --dataset folder --out {tmp}/o", 2, "needs data_dir=PATH"),
+    ("folder: a bad background", None, "train --dataset folder --data-dir {tmp} --background nocolour --out {tmp}/o",
+     2, "Config.background 'nocolour' is not a colour"),
+    ("sample: label without labels", lambda t: {"ckpt": checkpoint(t)}, "sample --checkpoint {ckpt} --label 3", 2,
+     "cannot draw a class on demand"),
 ]
 
 

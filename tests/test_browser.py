@@ -8,6 +8,9 @@
    text (no widget). Then it is saved, its kernel shut down and the page reloaded, as when a learner
    reopens it next day: no "Error displaying widget: model not found" anywhere, the explorer shown
    once from its saved state (``make setup`` installs JupyterLab's saveState setting into .venv).
+3. A small notebook that trains a GAN with a classic bug live (the clinic's saturating loss): the
+   dashboard's warning line appears under its picture, above the epoch lines; then the spot-the-fake
+   quiz: a toggle is marked, "Check" pressed, and the answer with the learner's score appears.
 
 Each starts JupyterLab on 127.0.0.1 with a token made here and saves screenshots in the test's
 temporary folder (their paths are printed; ``pytest -s`` shows them). Skips, with the reason shown by
@@ -218,6 +221,26 @@ def run_all(driver, lab) -> None:
     raise AssertionError("Run All Cells started no cell in three tries")
 
 
+def open_and_run_all(lab, driver, name: str, cells) -> Path:
+    """Write a notebook of ``cells`` into the lab's folder, open it and Run All; returns its path."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in cells])
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    path = lab.work / name
+    nbformat.write(nb, path)
+    driver.get(lab.page(name))
+    run_all(driver, lab)
+    return path
+
+
+def wait_or_explain(driver, tmp_path, xpath: str, what: str, seconds: int = 240) -> None:
+    """Wait for ``xpath`` to appear; if it does not, fail with a screenshot and what the notebook shows."""
+    try:
+        wait(driver, seconds).until(lambda d: d.find_elements(by().XPATH, xpath))
+    except Exception:
+        screenshot(driver, tmp_path, "timeout.png")
+        raise AssertionError(f"no {what} after {seconds} s; the notebook shows:\n{notebook_text(driver)}") from None
+
+
 def notebook_text(driver) -> str:
     """What the notebook shows, for a failure message."""
     By = by()
@@ -243,19 +266,10 @@ def cell_outputs(driver, index: int):
 def test_a_notebook_run_saved_and_reopened_shows_no_dead_widgets_and_the_explorer_once(lab, chromium, tmp_path):
     assert LAB_OVERRIDES.is_file(), f"{LAB_OVERRIDES} is missing: run `make setup` (it installs JupyterLab's saveState)"
     assert json.loads(LAB_OVERRIDES.read_text())["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is True
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in LIVE_NOTEBOOK_CELLS])
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    path = lab.work / "live.ipynb"
-    nbformat.write(nb, path)
+    path = open_and_run_all(lab, chromium, "live.ipynb", LIVE_NOTEBOOK_CELLS)
     By = by()
-    chromium.get(lab.page(path.name))
-    run_all(chromium, lab)
     seed_a = "//label[normalize-space(text())='seed A']"
-    try:
-        wait(chromium, 240).until(lambda d: d.find_elements(By.XPATH, seed_a))
-    except Exception:
-        screenshot(chromium, tmp_path, "live-run-timeout.png")
-        raise AssertionError(f"no explorer after 240 s; the notebook shows:\n{notebook_text(chromium)}") from None
+    wait_or_explain(chromium, tmp_path, seed_a, "the explorer")
     wait(chromium, 60).until(lambda d: "epoch  3/3" in d.find_element(By.CSS_SELECTOR, ".jp-Notebook").text)
 
     assert len(chromium.find_elements(By.XPATH, seed_a)) == 1, "the explorer is shown more than once"
@@ -286,3 +300,41 @@ def test_a_notebook_run_saved_and_reopened_shows_no_dead_widgets_and_the_explore
     assert len(chromium.find_elements(By.XPATH, seed_a)) == 1, "the reopened explorer is not shown exactly once"
     screenshot(chromium, tmp_path, "live-reopened.png")
     print("reopened: no 'model not found'; the explorer restored once from the saved widget state")
+
+
+CLINIC_AND_QUIZ_CELLS = [
+    """import os
+os.environ.pop("TQDM_DISABLE", None)
+os.environ.pop("GANLAB_STATIC", None)
+import torch
+from ganlab import train
+from ganlab.clinic import clinic_config
+from ganlab.data import DeviceBatches, load_sample_dataset
+from ganlab.quiz import spot_the_fake_quiz
+
+sample = load_sample_dataset("mnist")
+sample.data, sample.targets = sample.data[:256], sample.targets[:256]
+cfg = clinic_config("saturating_loss", batch_size=64, epochs=2, device="cpu")""",
+    "history = train(cfg, batches=DeviceBatches.from_config(cfg, sample), live=True, track=0)",
+    """real = sample.data[:8].unsqueeze(1).float() / 127.5 - 1
+quiz = spot_the_fake_quiz(real, torch.rand(8, 1, 28, 28) * 2 - 1, n=16)""",
+]
+
+
+def test_the_live_dashboard_names_a_bug_as_it_trains_and_the_quiz_checks_answers(lab, chromium, tmp_path):
+    open_and_run_all(lab, chromium, "clinic.ipynb", CLINIC_AND_QUIZ_CELLS)
+    By = by()
+    check = "//button[normalize-space(.)='Check']"
+    wait_or_explain(chromium, tmp_path, check, "the quiz")
+    training = "\n".join(child.text for child in cell_outputs(chromium, 1))
+    assert "Warning: The G loss is negative" in training, training  # the dashboard's line, under its picture
+    assert training.index("Warning:") < training.index("epoch  1/2")  # above the epoch lines, below the picture
+    toggles = chromium.find_elements(By.XPATH, "//button[contains(normalize-space(.), ': fake?')]")
+    assert len(toggles) == 16
+    toggles[0].click()
+    chromium.find_element(By.XPATH, check).click()
+    wait(chromium, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".ganlab-quiz-result"))
+    result = chromium.find_element(By.CSS_SELECTOR, ".ganlab-quiz-result").text
+    assert result.startswith("The fakes: ") and "You: " in result, result
+    screenshot(chromium, tmp_path, "clinic-and-quiz.png")
+    print(f"dashboard warned: {training[training.index('Warning:'):][:80]!r}; quiz said: {result.splitlines()[1]!r}")

@@ -21,7 +21,7 @@ def test_defaults_follow_the_course_with_the_sound_lr():
     ("lr", 1.5, "lr must be between 0 and 1"),
     ("beta_1", 1.0, "beta_1 must be in [0, 1)"),
     ("beta_2", -0.1, "beta_2 must be in [0, 1)"),
-    ("dataset", "cifar", "one of mnist, fashion; got 'cifar'"),
+    ("dataset", "cifar", "one of mnist, fashion, folder; got 'cifar'"),
     ("device", "tpu", "one of auto, cuda, mps, cpu"),
     ("rotation", -5, "rotation must be between 0 and 180"),
     ("label_smoothing", 0.7, "label_smoothing must be in [0, 0.5)"),

@@ -24,6 +24,15 @@ def fake_history(epochs=5):
     return h
 
 
+def healthy_looking_history(epochs=5):
+    """A History diagnose finds nothing in: losses that fit D's verdicts, samples that differ."""
+    h = History()
+    for e in range(epochs):
+        samples = torch.linspace(-1, 1, 16).view(16, 1, 1, 1).expand(16, 1, 28, 28) * (e + 1) / epochs
+        h.record(0.7, 0.95, 0.6, 0.4, 1.0, samples)
+    return h
+
+
 def test_animation_is_a_gif_with_one_frame_per_epoch_showing_that_epochs_samples():
     import base64
     import io
@@ -65,24 +74,46 @@ def test_live_dashboard_displays_once_then_updates_in_place(monkeypatch):
     shown = []
 
     class Handle:
+        def __init__(self, number):
+            self.number = number
+
         def update(self, obj, raw=False):
-            shown.append(("update", obj))
+            shown.append((self.number, "update", obj))
 
     def display(obj, raw=False, display_id=False):
-        shown.append(("display", obj))
         assert display_id is True and raw is True
-        return Handle()
+        shown.append((len({n for n, _, _ in shown}), "display", obj))
+        return Handle(shown[-1][0])
 
     monkeypatch.setattr("IPython.display.display", display)
     live = LiveDashboard()
     live.start()
     for epochs in (1, 2, 3):
-        live.update(fake_history(epochs))
-    assert [kind for kind, _ in shown] == ["display", "update", "update", "update"]
-    assert set(shown[0][1]) == {"text/plain"}  # the placeholder, shown before the first epoch
+        live.update(healthy_looking_history(epochs))
+    # two outputs shown before the first epoch (the picture's place, the findings line), then updated in place
+    assert [(n, kind) for n, kind, _ in shown] == [(0, "display"), (1, "display")] + [(0, "update"), (1, "update")] * 3
+    assert set(shown[0][2]) == {"text/plain"}  # the placeholder, shown before the first epoch
     import base64
-    assert base64.b64decode(shown[-1][1]["image/png"])[:4] == b"\x89PNG"
-    assert shown[-1][1]["text/plain"] == "<dashboard after epoch 3>"
+    picture = [obj for n, _, obj in shown if n == 0][-1]
+    assert base64.b64decode(picture["image/png"])[:4] == b"\x89PNG"
+    assert picture["text/plain"] == "<dashboard after epoch 3>"
+    assert [obj for n, _, obj in shown if n == 1][-1]["text/plain"].startswith("Checks (ganlab.diagnose): nothing")
+
+
+def test_findings_name_the_warnings_and_once_stale_the_best_epoch_and_how_to_load_it():
+    from ganlab.dashboard import STALE_EPOCHS, findings
+
+    history = History(d_loss=[0.6] * 6, g_loss=[1.0] * 6, d_real=[0.6] * 6, d_fake=[0.4] * 6, seconds=[1.0] * 6,
+                      frechet=[50.0, 30.0, 31.0, 32.0, 33.0, 34.0], modes=[10] * 6, kl_uniform=[0.01] * 6,
+                      confidence=[0.9] * 6)
+    said = findings(history, "runs/x/checkpoint.pt", keep_best=True)
+    assert len(said) == 1 and "best was epoch 2 (30.0)" in said[0]
+    assert 'generator_from_checkpoint("runs/x/checkpoint_best.pt")' in said[0]
+    assert "keep_best=True" in findings(history)[0]
+    fresh = History(**{k: v[:2] for k, v in history.to_dict().items() if k not in ("samples", "extras")})
+    assert findings(fresh) == [] and STALE_EPOCHS == 3
+    bad = History(d_loss=[0.5] * 3, g_loss=[-0.1, -0.2, -0.3], d_real=[0.6] * 3, d_fake=[0.4] * 3, seconds=[1.0] * 3)
+    assert any("negative" in line for line in findings(bad))
 
 
 def test_live_training_outside_a_notebook_is_silent_and_callbacks_run(monkeypatch, mnist_sample):

@@ -1,3 +1,5 @@
+import math
+
 import pytest
 
 from ganlab.diagnose import diagnose
@@ -5,16 +7,19 @@ from ganlab.history import History
 
 
 def history(d_loss, g_loss, d_real=None, d_fake=None):
+    """A History of these losses; D(G(z)) defaults to exp(-G loss), what a G loss of -log D(G(z)) fits."""
     n = len(d_loss)
     return History(d_loss=list(d_loss), g_loss=list(g_loss), d_real=list(d_real or [0.6] * n),
-                   d_fake=list(d_fake or [0.4] * n), seconds=[1.0] * n)
+                   d_fake=list(d_fake or [math.exp(-g) for g in g_loss]), seconds=[1.0] * n)
 
 
 def test_a_healthy_run_gives_no_warnings():
     # The shape of a real 20-epoch MNIST run at lr 2e-4: G loss rises early, then both settle.
     d = [0.633, 0.578, 0.523, 0.489, 0.503, 0.527, 0.542, 0.549, 0.553, 0.555]
     g = [0.765, 0.849, 0.954, 1.041, 1.051, 1.019, 1.005, 0.994, 0.999, 0.997]
-    assert diagnose(history(d, g)) == []
+    d_real = [0.54, 0.57, 0.60, 0.62, 0.62, 0.61, 0.61, 0.61, 0.61, 0.61]
+    d_fake = [0.47, 0.43, 0.40, 0.38, 0.38, 0.39, 0.39, 0.39, 0.39, 0.39]
+    assert diagnose(history(d, g, d_real, d_fake)) == []
     assert diagnose(History()) == []
 
 
@@ -27,7 +32,7 @@ def test_discriminator_winning_while_g_loss_climbs_is_imbalance():
 
 
 def test_a_climbing_g_loss_alone_is_not_imbalance():
-    assert diagnose(history([0.5] * 5, [1.0, 1.5, 2.0, 2.5, 3.0])) == []  # D is not winning
+    assert diagnose(history([0.5] * 5, [1.0, 1.5, 2.0, 2.5, 3.0], d_fake=[0.4] * 5)) == []  # D is not winning
     assert diagnose(history([0.05] * 5, [1.0, 1.5, 2.0, 1.9, 2.1])) == []  # only 2 rises in a row
 
 

@@ -1,4 +1,4 @@
-"""A GAN is a game the one loop drives: the DCGAN, and a WGAN-GP written here, through ``fit``."""
+"""A GAN is a game the one loop drives: the DCGAN and the WGAN-GP (ganlab.wgan), through ``fit``."""
 import math
 
 import pytest
@@ -8,73 +8,22 @@ from torch import nn
 from ganlab.checkpoint import load_checkpoint
 from ganlab.config import Config
 from ganlab.data import SAMPLE_DIR, DeviceBatches
-from ganlab.game import DCGAN, GAN
+from ganlab.game import DCGAN
 from ganlab.hooks import SaveCheckpoints, ScoreEachEpoch
 from ganlab.metrics import QualityTracker
-from ganlab.models import Generator, weights_init
 from ganlab.session import train
 from ganlab.train import Hook, fit
+from ganlab.wgan import WGANGP, gradient_penalty
 
 
 def small_config(**overrides):
     return Config(**{"batch_size": 64, "epochs": 2, "device": "cpu", "data_dir": str(SAMPLE_DIR), **overrides})
 
 
-class Critic(nn.Module):
-    """A discriminator without BatchNorm or sigmoid: the gradient penalty is per image, and
-    BatchNorm would mix the images of a batch."""
-
-    def __init__(self):
-        super().__init__()
-        self.net = nn.Sequential(nn.Conv2d(1, 16, 4, 2, 1), nn.LeakyReLU(0.2),  # 14x14
-                                 nn.Conv2d(16, 32, 4, 2, 1), nn.LeakyReLU(0.2),  # 7x7
-                                 nn.Flatten(), nn.Linear(32 * 7 * 7, 1))
-
-    def forward(self, images):
-        return self.net(images)
-
-
-def gradient_penalty(critic, real, fake, weight: float = 10.0):
-    """weight * (||grad c(x_hat)||_2 - 1)^2 on x_hat = eps * real + (1 - eps) * fake, eps ~ U[0, 1] per image."""
-    eps = torch.rand(real.size(0), 1, 1, 1, device=real.device)
-    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
-    grad, = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
-    return weight * (grad.flatten(1).norm(dim=1) - 1).square().mean()
-
-
-class WGANGP(GAN):
-    """Wasserstein GAN with gradient penalty: ``n_critic`` critic updates per generator update."""
-
-    name = "wgan-gp"
-
-    def __init__(self, cfg: Config, n_critic: int = 5):
-        torch.manual_seed(cfg.seed)
-        super().__init__(cfg, Generator(cfg.noise_dim).apply(weights_init), Critic())
-        self.n_critic = n_critic
-        self.G_opt = torch.optim.Adam(self.G.parameters(), lr=1e-4, betas=(0.0, 0.9))
-        self.D_opt = torch.optim.Adam(self.D.parameters(), lr=1e-4, betas=(0.0, 0.9))
-
-    def step(self, real_img, labels):
-        noise_dim = self.cfg.noise_dim
-        for _ in range(self.n_critic):
-            fake = self.G(torch.randn(real_img.size(0), noise_dim, device=self.device)).detach()
-            c_real, c_fake = self.D(real_img).mean(), self.D(fake).mean()
-            penalty = gradient_penalty(self.D, real_img, fake)
-            critic_loss = c_fake - c_real + penalty
-            self.D_opt.zero_grad()
-            critic_loss.backward()
-            self.D_opt.step()
-        self.G_opt.zero_grad()
-        g_loss = -self.D(self.G(torch.randn(real_img.size(0), noise_dim, device=self.device))).mean()
-        g_loss.backward()
-        self.G_opt.step()
-        return torch.stack([critic_loss, g_loss, c_real, c_fake, penalty]).detach()
-
-
 @pytest.fixture(scope="module")
 def wgan_run(mnist_sample, tmp_path_factory):
     """Two epochs of WGAN-GP on 128 sample images through the unchanged loop, hooks included."""
-    cfg = small_config()
+    cfg = small_config(model="wgan-gp", lr=1e-4, beta_1=0.0, beta_2=0.9)
     path = tmp_path_factory.mktemp("wgan") / "checkpoint.pt"
     game = WGANGP(cfg)
     G_before = [p.clone() for p in game.G.parameters()]
@@ -98,7 +47,7 @@ def test_wgan_gp_checkpoint_holds_its_parts_and_loads_back(wgan_run):
     game, history, path, _ = wgan_run
     state = load_checkpoint(path)
     assert state["game"] == "wgan-gp" and state["epoch"] == 2
-    fresh = WGANGP(small_config(seed=1))
+    fresh = WGANGP(small_config(model="wgan-gp", seed=1))
     fresh.load_parts(state)
     for a, b in zip(fresh.D.parameters(), game.D.parameters()):
         assert torch.equal(a, b)
@@ -111,10 +60,10 @@ def test_gradient_penalty_is_zero_for_a_unit_gradient_and_grows_with_its_norm():
     with torch.no_grad():
         linear[1].weight.copy_(torch.randn(1, 784)).div_(linear[1].weight.norm())  # ||grad|| = 1
     real, fake = torch.rand(8, 1, 28, 28), torch.rand(8, 1, 28, 28)
-    assert gradient_penalty(linear, real, fake).item() == pytest.approx(0.0, abs=1e-8)
+    assert gradient_penalty(linear, real, fake)[0].item() == pytest.approx(0.0, abs=1e-8)
     with torch.no_grad():
         linear[1].weight.mul_(3)  # ||grad|| = 3: 10 * (3 - 1)^2
-    assert gradient_penalty(linear, real, fake).item() == pytest.approx(40.0, rel=1e-5)
+    assert gradient_penalty(linear, real, fake)[0].item() == pytest.approx(40.0, rel=1e-5)
 
 
 def test_fit_on_the_dcgan_game_is_what_train_runs(mnist_sample):

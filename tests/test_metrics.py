@@ -145,7 +145,7 @@ class Subset128:
 def test_cli_evaluate_prints_the_table_beside_real_images(checkpoint, capsys):
     assert main(["evaluate", "--checkpoint", str(checkpoint), "--n", "100", "--data-dir", str(SAMPLE_DIR)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith(f"{checkpoint}: mnist, 1 epoch at lr 0.0002")
+    assert lines[0].startswith(f"{checkpoint}: dcgan on mnist, 1 epoch at lr 0.0002")
     assert "generated (100)" in lines[1] and "real (100)" in lines[1]
     assert lines[2].startswith("Frechet distance") and len(lines[2].split()) >= 6
     assert sum(line.lstrip().startswith("% classified as") for line in lines) == 10

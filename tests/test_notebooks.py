@@ -12,19 +12,24 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import set_repo  # noqa: E402  (tools/ is put on the path just above)
-from notebook_format import BADGE_URL, SETUP_CELL, problems  # noqa: E402
+from notebook_format import BADGE_URL, NEXT, SETUP_CELL, all_notebooks, next_notebooks, problems  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = all_notebooks()
 EXPECTED = ["01_configuration", "02_load_dataset", "03_batching", "04_discriminator",
             "05_generator", "06_loss", "07_training_loop", "08_fashion_mnist"]
+#: Every notebook in reading order: the eight, then those of notebooks/next/.
+READING_ORDER = [path.stem for path in NOTEBOOKS]
 
 
 def read(path):
     return nbformat.read(path, as_version=4)
 
 
-def test_all_eight_notebooks_are_there():
-    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+def test_all_eight_notebooks_are_there_then_the_next_ones_in_reading_order():
+    assert READING_ORDER[:8] == EXPECTED
+    assert READING_ORDER[8:] == [name for name in NEXT if name in READING_ORDER[8:]]
+    unlisted = set((ROOT / "notebooks" / "next").glob("*.ipynb")) - set(next_notebooks())
+    assert not unlisted, f"notebooks missing from notebook_format.NEXT: {sorted(p.name for p in unlisted)}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -38,15 +43,19 @@ def test_house_conventions(path):
     first, setup, last = nb.cells[0], nb.cells[1], nb.cells[-1]
     assert first.cell_type == "markdown" and first.source.startswith("# ")
     repo, branch = set_repo.current(ROOT / "README.md")
-    assert BADGE_URL.format(repo=repo, branch=branch, name=path.name) in first.source
+    badge = BADGE_URL.format(repo=repo, branch=branch, name=path.name)
+    if path.parent.name == "next":
+        badge = badge.replace("/notebooks/", "/notebooks/next/")
+    assert badge in first.source
     assert "learn" in first.source.lower()
     assert setup.cell_type == "code"
     assert setup.source == SETUP_CELL.replace('"ganlab-course/ganlab"', f'"{repo}"').replace(
         'BRANCH = "main"', f'BRANCH = "{branch}"')
     assert last.cell_type == "markdown"
-    if path.stem != EXPECTED[-1]:
-        following = EXPECTED[EXPECTED.index(path.stem) + 1]
-        assert f"({following}.ipynb)" in last.source
+    if path.stem != READING_ORDER[-1]:
+        following = READING_ORDER[READING_ORDER.index(path.stem) + 1]
+        link = f"(next/{following}.ipynb)" if path.stem == EXPECTED[-1] else f"({following}.ipynb)"
+        assert link in last.source
     assert nb.metadata["accelerator"] == "GPU"
 
 
@@ -64,9 +73,15 @@ def test_at_least_two_checked_cells_with_outputs(path):
 def test_set_repo_rewrites_badges_and_setup_cells(tmp_path):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "README.md").write_text((ROOT / "README.md").read_text())
-    for path in NOTEBOOKS[:2]:
-        (tmp_path / "notebooks" / path.name).write_text(path.read_text())
+    (tmp_path / "notebooks" / "next").mkdir()
+    for path in NOTEBOOKS[:2] + next_notebooks()[:1]:
+        folder = tmp_path / "notebooks" / ("next" if path.parent.name == "next" else "")
+        (folder / path.name).write_text(path.read_text())
     set_repo.main(["teacher/dcgan-class", "--branch", "spring"], root=tmp_path)
+    for path in next_notebooks()[:1]:
+        rewritten = (tmp_path / "notebooks" / "next" / path.name).read_text()
+        assert "github/teacher/dcgan-class/blob/spring/notebooks/next/" in rewritten
+        assert "ganlab-course" not in rewritten
     assert set_repo.current(tmp_path / "README.md") == ("teacher/dcgan-class", "spring")
     nb = read(tmp_path / "notebooks" / NOTEBOOKS[0].name)
     assert "github/teacher/dcgan-class/blob/spring/notebooks/" in nb.cells[0].source

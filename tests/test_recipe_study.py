@@ -29,7 +29,20 @@ def test_each_variant_changes_exactly_one_thing_from_the_course_recipe(name):
     assert len(differences(study.variant_config(name, seed=0, epochs=5, dataset="mnist"), course)) == 1
 
 
-def test_the_last_row_is_ganlabs_default_config():
+@pytest.mark.parametrize("name", list(study.GANLAB_VARIANTS))
+def test_each_ganlab_row_changes_exactly_one_thing_from_the_default(name):
+    assert len(differences(study.variant_config(name, seed=0, epochs=5, dataset="mnist"), Config(epochs=5))) == 1
+
+
+def test_rows_are_chosen_by_number_or_name_and_the_study_set_is_the_issues():
+    assert study.row_name("7") == study.row_name("default") == study.DEFAULT_NAME
+    assert study.row_name("lr 2e-4") == "lr 2e-4"
+    assert len(study.STUDY) == 10 and all(name in study.ROWS for name in study.STUDY)
+    with pytest.raises(SystemExit):
+        study.row_name("99")
+
+
+def test_the_default_row_is_ganlabs_default_config():
     cfg = study.variant_config(study.DEFAULT_NAME, seed=0, epochs=20, dataset="mnist")
     assert cfg == Config()
 

@@ -102,4 +102,4 @@ def test_python_started_beside_a_checkout_named_ganlab_still_imports_the_package
     (tmp_path / "ganlab").symlink_to(ROOT, target_is_directory=True)
     run = run_cell("import ganlab; print(ganlab.generator_from_checkpoint.__module__)", tmp_path)
     assert run.returncode == 0, run.stderr.strip().splitlines()[-1]
-    assert run.stdout.strip() == "ganlab.checkpoint"
+    assert run.stdout.strip() == "ganlab.games"

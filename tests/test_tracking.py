@@ -5,11 +5,12 @@ import math
 import pytest
 import torch
 
-from ganlab.checkpoint import best_checkpoint_path, generator_from_checkpoint, load_checkpoint
+from ganlab.checkpoint import best_checkpoint_path, load_checkpoint
 from ganlab.config import Config
 from ganlab.data import SAMPLE_DIR, DatasetNotFoundError, DeviceBatches
 from ganlab.ema import ema_decay_at, reestimate_batchnorm, update_ema
 from ganlab.game import DCGAN
+from ganlab.games import generator_from_checkpoint
 from ganlab.history import History
 from ganlab.models import Generator, generate
 from ganlab.sampling import to_signed

@@ -5,9 +5,10 @@ import pytest
 import torch
 from conftest import InterruptAt
 
-from ganlab.checkpoint import generator_from_checkpoint, load_checkpoint, save_checkpoint
+from ganlab.checkpoint import load_checkpoint, save_checkpoint
 from ganlab.config import Config
 from ganlab.data import DeviceBatches, make_loader
+from ganlab.games import generator_from_checkpoint
 from ganlab.history import History
 from ganlab.models import Discriminator, Generator, weights_init
 from ganlab.session import train

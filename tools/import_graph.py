@@ -16,14 +16,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ganlab"
 
 #: Bottom to top. Within a layer, order matters too: a module sits above those listed before it.
 LAYERS = [
-    ["config", "sampling", "history", "idx", "progress"],
-    ["data", "models", "losses", "ema"],
+    ["config", "sampling", "stats", "history", "idx", "folder", "progress"],
+    ["data", "models", "losses", "ema", "speed"],
     ["train", "checkpoint"],
-    ["game", "hooks"],
-    ["classifier", "metrics"],
-    ["viz", "dashboard", "explorer", "diagnose", "notebook"],
+    ["game", "conditional", "wgan", "mlp", "dcgan64", "clinic", "games", "hooks"],
+    ["classifier", "metrics", "control", "detect"],
+    ["viz", "diagnose", "dashboard", "explorer", "quiz", "notebook"],
     ["session"],
-    ["__init__", "__main__"],
+    ["__init__", "commands", "__main__"],
 ]
 RANK = {name: rank for rank, name in enumerate(name for layer in LAYERS for name in layer)}
 

@@ -1,9 +1,17 @@
-"""Write the per-epoch numbers of a finished run as one of ganlab's shipped reference runs.
+"""Write a finished run as one of ganlab's shipped reference runs: its per-epoch numbers, its final
+scores on 10,000 samples, and its generator's weights.
 
-usage: python tools/make_reference_run.py CHECKPOINT [--name mnist]
-The MNIST one is notebook 07's committed run: after tools/run_notebooks.py has executed 07, run
-    python tools/make_reference_run.py notebooks/runs/notebook07/checkpoint.pt
-and commit ganlab/reference_runs/mnist.json beside the notebook (ganlab.history.reference_run reads it).
+usage: python tools/make_reference_run.py CHECKPOINT [--name mnist] [--n 10000] [--band STUDY.jsonl]
+The MNIST one is `make train`'s run (20 epochs of the default recipe, seed 0), independent of
+notebook 07 so that rerunning a notebook never moves what the others compare with:
+    make train && python tools/make_reference_run.py runs/mnist/checkpoint.pt
+and commit ganlab/reference_runs/mnist.json and mnist_G.pt
+(ganlab.history.reference_run and ganlab.games.reference_generator read them). The weights are
+stored as float16 (half the size; the images they draw differ from float32's by under 1/100 of a
+grey level, far below what the scores notice), the scores are those of the float32 generator.
+``--band`` adds the per-epoch tracked distances of the recipe study's runs of the default recipe
+(benchmarks/recipe_study.py), one per seed, for the band ``ganlab.history.reference_band`` draws; the
+floor (2,000 real training images against the test set, as ``train`` tracks) is measured here.
 """
 from __future__ import annotations
 
@@ -12,28 +20,50 @@ import json
 import sys
 from pathlib import Path
 
+import torch
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from ganlab.checkpoint import load_checkpoint  # noqa: E402
+from ganlab.games import generator_from_checkpoint  # noqa: E402
 from ganlab.history import REFERENCE_RUNS, History  # noqa: E402
+from ganlab.metrics import TRACK_SAMPLES, evaluate, reference  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from recipe_study import DEFAULT_NAME  # noqa: E402
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("--name", default=None, help="file name under ganlab/reference_runs/ (default: the dataset)")
+    ap.add_argument("--n", type=int, default=10_000, help="samples the final scores are taken on")
+    ap.add_argument("--band", type=Path, default=None, help="recipe study results whose default rows make the band")
     args = ap.parse_args(argv)
     state = load_checkpoint(args.checkpoint)
     history = History.from_dict(state["history"])
     name = args.name or state["config"]["dataset"]
     command = f"python tools/make_reference_run.py {args.checkpoint.as_posix()}" + (
-        f" --name {args.name}" if args.name else "")
-    record = {"about": f"per-epoch numbers of a {len(history)}-epoch run of ganlab's default recipe",
-              "made_by": command, "config": state["config"], "epochs": json.loads(history.to_json())}
+        f" --name {args.name}" if args.name else "") + (f" --band {args.band.as_posix()}" if args.band else "")
+    G, cfg = generator_from_checkpoint(args.checkpoint)
+    scores = evaluate(G, cfg.dataset, n=args.n)
+    band = {"floor": reference(cfg.dataset, n=TRACK_SAMPLES)["frechet"],
+            "runs": {str(cfg.seed): history.frechet}}
+    if args.band:
+        for row in map(json.loads, args.band.read_text().splitlines()):
+            if row["variant"] == DEFAULT_NAME and row.get("tracked_frechet") and row["epochs"] == len(history):
+                band["runs"][str(row["seed"])] = row["tracked_frechet"]
+    record = {"about": f"a {len(history)}-epoch run of ganlab's {cfg.model} on {cfg.dataset}: per-epoch numbers "
+                       f"(distance on 2,000 tracked samples) and the last epoch's scores on {args.n:,} samples",
+              "made_by": command, "config": state["config"], "evaluation": {"n": args.n, **scores}, "band": band,
+              "epochs": json.loads(history.to_json())}
     REFERENCE_RUNS.mkdir(exist_ok=True)
     path = REFERENCE_RUNS / f"{name}.json"
     path.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"wrote {path.relative_to(ROOT)}: {len(history)} epochs")
+    weights = {key: value.half() if value.is_floating_point() else value for key, value in G.state_dict().items()}
+    torch.save(weights, REFERENCE_RUNS / f"{name}_G.pt")
+    print(f"wrote {path.relative_to(ROOT)} ({len(history)} epochs; distance {scores['frechet']:.2f} on "
+          f"{args.n:,} samples) and {name}_G.pt")
     return 0
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import nbformat
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+#: The GANs a learner meets after the eight, in reading order (notebooks/next/NAME.ipynb).
+NEXT = ["why_convolutions", "gan_clinic", "conditional_dcgan", "wgan_gp", "your_own_images", "spot_the_fake"]
 #: Notebook metadata asking Colab for a GPU runtime, and naming the kernel.
 METADATA = {
     "accelerator": "GPU",
@@ -57,6 +59,21 @@ elif not installed:
 BADGE_URL = "https://colab.research.google.com/github/{repo}/blob/{branch}/notebooks/{name}"
 
 
+def numbered_notebooks() -> list[Path]:
+    """The eight course notebooks, 01_... to 08_..."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def next_notebooks() -> list[Path]:
+    """The notebooks of notebooks/next/ that exist, in reading order."""
+    return [NOTEBOOKS / "next" / f"{name}.ipynb" for name in NEXT if (NOTEBOOKS / "next" / f"{name}.ipynb").is_file()]
+
+
+def all_notebooks() -> list[Path]:
+    """Every committed notebook: the eight, then notebooks/next/."""
+    return numbered_notebooks() + next_notebooks()
+
+
 def clean(nb) -> None:
     """Strip volatile metadata in place, keeping outputs, execution counts and cell ids."""
     nb.metadata = nbformat.from_dict(METADATA)
@@ -92,7 +109,7 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="report, change nothing")
     ap.add_argument("notebooks", nargs="*", type=Path)
     args = ap.parse_args(argv)
-    paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or all_notebooks()
     status = 0
     for path in paths:
         nb = nbformat.read(path, as_version=4)

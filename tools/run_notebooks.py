@@ -1,7 +1,7 @@
 """Execute the notebooks as written and save them with their outputs (the committed reference).
 
-usage: python tools/run_notebooks.py [NOTEBOOK ...]        (default: all of notebooks/)
-Runs each notebook top to bottom in a fresh kernel of this Python (nbclient), in notebooks/,
+usage: python tools/run_notebooks.py [NOTEBOOK ...]        (default: the eight, then notebooks/next/)
+Runs each notebook top to bottom in a fresh kernel of this Python (nbclient), in its own folder,
 then cleans volatile metadata. Full data and full epochs: GANLAB_QUICK must be off. Point
 GANLAB_DATA_DIR at the datasets first. Progress bars are off (TQDM_DISABLE=1) so the saved
 notebook holds the per-epoch lines rather than widget placeholders, and GANLAB_STATIC=1
@@ -19,7 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notebook_format import NOTEBOOKS, clean, problems
+from notebook_format import all_notebooks, clean, problems
 
 
 def main(argv=None) -> int:
@@ -30,7 +30,7 @@ def main(argv=None) -> int:
         ap.error("GANLAB_QUICK is set: committed outputs must come from a full run; unset it.")
     os.environ["TQDM_DISABLE"] = "1"
     os.environ["GANLAB_STATIC"] = "1"  # static pictures instead of widgets: readable on GitHub
-    paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or all_notebooks()
     status = 0
     for path in paths:
         nb = nbformat.read(path, as_version=4)

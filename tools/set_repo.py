@@ -1,7 +1,7 @@
 """Point every "Open in Colab" badge and notebook setup cell at another GitHub repository.
 
 usage: python tools/set_repo.py OWNER/REPO [--branch BRANCH]
-For teachers who fork ganlab: rewrites README.md and notebooks/*.ipynb in one go, so the
+For teachers who fork ganlab: rewrites README.md, notebooks/*.ipynb and notebooks/next/*.ipynb in one go, so the
 badges open your copy and the setup cells install ganlab from it.
 """
 from __future__ import annotations
@@ -40,7 +40,8 @@ def main(argv=None, root: Path = ROOT) -> int:
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", args.repo):
         ap.error(f"repository must look like OWNER/REPO, got {args.repo!r}")
     old = current(root / "README.md")
-    files = [root / "README.md", *sorted((root / "notebooks").glob("*.ipynb"))]
+    notebooks = [*sorted((root / "notebooks").glob("*.ipynb")), *sorted((root / "notebooks" / "next").glob("*.ipynb"))]
+    files = [root / "README.md", *notebooks]
     for path in files:
         path.write_text(rewrite(path.read_text(), old, (args.repo, args.branch)))
     print(f"{old[0]}@{old[1]} -> {args.repo}@{args.branch} in {len(files)} files.")

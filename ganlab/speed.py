@@ -1,0 +1,138 @@
+"""The CPU path: the same arithmetic as the course's networks, laid out the way a CPU runs it fastest.
+
+Nothing here changes what is computed, only the order of the memory and which kernel does the
+multiply-adds, so losses agree with the plain networks to float rounding (tests/test_speed.py).
+Measured on a 2-core CPU (benchmarks/cpu_levers.py; the README's speed table):
+
+* **channels_last** (NHWC memory): oneDNN, PyTorch's CPU convolution library, runs convolutions
+  faster when each pixel's channels sit side by side; about 1.15x on the whole step.
+* **Two transposed convolutions as matrix products.** oneDNN reaches about 10 GFLOP/s on two of the
+  generator's layers, against 100-160 on the others: the first, whose input is a single pixel, and
+  the last, which has a single output channel. Both are one matrix product in disguise: a single
+  pixel times the kernel is ``F.linear``; the last layer is a product followed by ``F.fold``, which
+  adds each pixel's 4x4 patch into the 28x28 image. The same parameters (the modules keep their
+  ``state_dict``) and the same multiply-adds, five times faster there; about 1.1x on the step.
+
+* **Adam without the loop.** On a CPU, Adam updates its tensors one after another in Python;
+  ``foreach`` (PyTorch's default on a GPU) does each operation on all of them in one call: bit for
+  bit the same numbers, three times faster here.
+
+``speed_up(model)`` applies the first two and ``foreach_adam(optimizer)`` the third; ``ganlab.game``
+calls both for networks trained on a CPU (``Config.speedups``; off, the course's modules run as
+written). ``match_threads_to_cores`` keeps torch from starting more threads than the cores this
+process may use.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _plain(module: nn.ConvTranspose2d) -> bool:
+    """No padding, dilation, groups or output padding: the cases the matrix forms below cover."""
+    return (module.padding == (0, 0) and module.dilation == (1, 1) and module.groups == 1
+            and module.output_padding == (0, 0) and module.padding_mode == "zeros")
+
+
+class PixelConvTranspose2d(nn.ConvTranspose2d):
+    """A ConvTranspose2d whose input is one pixel, computed as one matrix product.
+
+    On a 1x1 input each output pixel (i, j) is just ``x @ W[:, :, i, j]`` plus the bias: all of
+    them at once are ``F.linear`` with the kernel flattened. Other inputs use the usual kernel.
+    """
+
+    def forward(self, x, output_size=None):
+        if x.dim() != 4 or x.shape[-2:] != (1, 1) or output_size is not None or not _plain(self):
+            return super().forward(x, output_size)
+        kh, kw = self.kernel_size
+        weight = self.weight.permute(0, 2, 3, 1).reshape(self.in_channels, -1)  # (in, kh * kw * out)
+        y = F.linear(x.flatten(1), weight.t()).view(-1, kh, kw, self.out_channels)  # (B, kh, kw, out)
+        if self.bias is not None:
+            y = y + self.bias
+        return y.permute(0, 3, 1, 2)  # (B, out, kh, kw), stored channels-last
+
+
+class FoldConvTranspose2d(nn.ConvTranspose2d):
+    """A ConvTranspose2d computed as a matrix product, then ``F.fold``.
+
+    Each input pixel times the kernel gives a kh x kw patch per output channel (the product);
+    ``F.fold`` adds the patches into the output, ``stride`` pixels apart: what the transposed
+    convolution does, with the same multiply-adds.
+    """
+
+    def forward(self, x, output_size=None):
+        if x.dim() != 4 or output_size is not None or not _plain(self):
+            return super().forward(x, output_size)
+        b, c, h, w = x.shape
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        pixels = x.permute(0, 2, 3, 1).reshape(b, h * w, c)  # (B, H*W, in)
+        patches = pixels @ self.weight.reshape(c, -1)  # (B, H*W, out * kh * kw)
+        y = F.fold(patches.transpose(1, 2), ((h - 1) * sh + kh, (w - 1) * sw + kw), self.kernel_size,
+                   stride=self.stride)  # (B, out, H_out, W_out)
+        return y if self.bias is None else y + self.bias.view(1, -1, 1, 1)
+
+
+#: Output channels up to which the fold form beat oneDNN here (the course's last layer has 1).
+FOLD_MAX_OUT_CHANNELS = 4
+
+
+def speed_up(model: nn.Module) -> nn.Module:
+    """Put ``model`` in channels_last memory and give its slow transposed convolutions the matrix forms.
+
+    In place; returns ``model``. Parameters, their names and the state_dict are unchanged, so a
+    checkpoint loads into a plain network and back. The first transposed convolution (the one the
+    noise enters as a single pixel) becomes a ``PixelConvTranspose2d``; one with at most
+    ``FOLD_MAX_OUT_CHANNELS`` output channels a ``FoldConvTranspose2d``.
+    """
+    transposed = [m for m in model.modules() if isinstance(m, nn.ConvTranspose2d) and _plain(m)]
+    for index, module in enumerate(transposed):
+        if type(module) is not nn.ConvTranspose2d:  # already given its form (speed_up called twice)
+            continue
+        if index == 0:
+            module.__class__ = PixelConvTranspose2d
+        elif module.out_channels <= FOLD_MAX_OUT_CHANNELS:
+            module.__class__ = FoldConvTranspose2d
+    return model.to(memory_format=torch.channels_last)
+
+
+def foreach_adam(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:
+    """Have ``optimizer`` (Adam, or any optimizer with a ``foreach`` option) update all its tensors
+    per operation in one call instead of looping over them; returns it. Read at every step, so it
+    applies from the next one; the numbers are bit for bit those of the loop (tests/test_speed.py)."""
+    for group in optimizer.param_groups:
+        if "foreach" in group:
+            group["foreach"] = True
+    return optimizer
+
+
+def cpu_quota(cpu_max="/sys/fs/cgroup/cpu.max") -> int | None:
+    """The CPUs a cgroup (a container, a CI job) lets this process use, if it sets a limit."""
+    try:
+        quota, period = Path(cpu_max).read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return None if quota == "max" else max(1, int(int(quota) / int(period)))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity, within any container quota."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    quota = cpu_quota()
+    return min(cores, quota) if quota else cores
+
+
+def match_threads_to_cores() -> int:
+    """Lower torch's thread count to ``usable_cores()`` if it is higher; return the count in use.
+
+    torch starts one thread per core it sees, and inside a container it can see more cores than
+    it may use: threads then wait for each other. Never raises the count (a learner's own
+    ``torch.set_num_threads`` stays).
+    """
+    cores = usable_cores()
+    if torch.get_num_threads() > cores:
+        torch.set_num_threads(cores)
+    return torch.get_num_threads()

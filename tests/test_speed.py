@@ -1,0 +1,172 @@
+"""The CPU path (ganlab.speed): the same arithmetic as the course's layers, only faster."""
+import copy
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from ganlab import Config, Discriminator, Generator, weights_init
+from ganlab.checkpoint import save_checkpoint
+from ganlab.data import DeviceBatches
+from ganlab.game import DCGAN
+from ganlab.games import generator_from_checkpoint
+from ganlab.history import History
+from ganlab.speed import (
+    FoldConvTranspose2d,
+    PixelConvTranspose2d,
+    cpu_quota,
+    match_threads_to_cores,
+    speed_up,
+    usable_cores,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _same_forward_and_backward(plain: nn.ConvTranspose2d, fast_class, x: torch.Tensor):
+    fast = copy.deepcopy(plain)
+    fast.__class__ = fast_class
+    x_plain, x_fast = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    out_plain, out_fast = plain(x_plain), fast(x_fast)
+    torch.testing.assert_close(out_fast, out_plain, rtol=1e-5, atol=1e-5)
+    grad = torch.randn_like(out_plain)
+    out_plain.backward(grad)
+    out_fast.backward(grad)
+    torch.testing.assert_close(x_fast.grad, x_plain.grad, rtol=1e-5, atol=1e-5)
+    for name, p in plain.named_parameters():
+        torch.testing.assert_close(dict(fast.named_parameters())[name].grad, p.grad, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("in_ch, out_ch, kernel, stride", [(64, 256, 3, 2), (8, 5, 4, 1), (3, 2, (2, 3), (2, 1))])
+def test_a_single_pixel_transposed_conv_as_a_matrix_product_matches_the_layer(in_ch, out_ch, kernel, stride):
+    torch.manual_seed(0)
+    _same_forward_and_backward(nn.ConvTranspose2d(in_ch, out_ch, kernel, stride), PixelConvTranspose2d,
+                               torch.randn(6, in_ch, 1, 1))
+
+
+@pytest.mark.parametrize("in_ch, out_ch, kernel, stride, size", [(64, 1, 4, 2, 13), (16, 3, 3, 1, 5),
+                                                                 (8, 2, (4, 3), (2, 3), 7)])
+def test_a_transposed_conv_as_product_and_fold_matches_the_layer(in_ch, out_ch, kernel, stride, size):
+    torch.manual_seed(0)
+    _same_forward_and_backward(nn.ConvTranspose2d(in_ch, out_ch, kernel, stride), FoldConvTranspose2d,
+                               torch.randn(5, in_ch, size, size + 1))
+
+
+def test_inputs_the_matrix_forms_do_not_cover_use_the_usual_kernel():
+    torch.manual_seed(0)
+    padded = nn.ConvTranspose2d(4, 2, 3, 2, padding=1)
+    _same_forward_and_backward(padded, FoldConvTranspose2d, torch.randn(2, 4, 5, 5))
+    _same_forward_and_backward(nn.ConvTranspose2d(4, 2, 3, 2), PixelConvTranspose2d, torch.randn(2, 4, 3, 3))
+
+
+def test_speed_up_swaps_the_first_and_last_generator_layers_and_keeps_every_parameter():
+    torch.manual_seed(0)
+    G = Generator(64).apply(weights_init)
+    before = {k: v.clone() for k, v in G.state_dict().items()}
+    speed_up(G)
+    assert type(G.block_1[0]) is PixelConvTranspose2d and type(G.block_4[0]) is FoldConvTranspose2d
+    assert type(G.block_2[0]) is nn.ConvTranspose2d and type(G.block_3[0]) is nn.ConvTranspose2d
+    assert G.block_2[0].weight.is_contiguous(memory_format=torch.channels_last)
+    after = G.state_dict()
+    assert list(after) == list(before) and all(torch.equal(before[k], after[k]) for k in before)
+    speed_up(G)  # twice changes nothing more
+    assert type(G.block_2[0]) is nn.ConvTranspose2d
+    D = speed_up(Discriminator().apply(weights_init))  # no transposed convolutions: layout only
+    assert all(type(m) is not PixelConvTranspose2d for m in D.modules())
+
+
+def test_a_sped_up_generator_draws_what_the_plain_one_draws():
+    torch.manual_seed(0)
+    G = Generator(64).apply(weights_init).eval()
+    fast = speed_up(copy.deepcopy(G))
+    noise = torch.randn(50, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(noise), G(noise), rtol=1e-5, atol=1e-5)
+
+
+def test_training_with_speedups_gives_the_course_layers_numbers_to_float_rounding(mnist_sample):
+    """Same seed, same batches, speedups off and on. The sums run in another order, so the last
+    digits differ: the first two steps' losses agree to 1e-5. Adam's first update is lr times the
+    *sign* of each gradient, so a gradient within rounding of 0 can flip and move its weight by
+    2 * lr: after one step the weights agree to 1e-5 but for such a few (under 0.1 %)."""
+    sample = mnist_sample(256)
+    runs = []
+    for speedups in (False, True):
+        cfg = Config(device="cpu", batch_size=64, speedups=speedups)
+        game = DCGAN(cfg)
+        torch.manual_seed(5)
+        stats, weights = [], []
+        for x, y in DeviceBatches.from_config(cfg, sample):
+            stats.append(game.step(x, y))
+            weights.append(torch.cat([p.detach().flatten() for p in (*game.G.parameters(), *game.D.parameters())]))
+        runs.append((torch.stack(stats), weights))
+    (plain_stats, plain_weights), (fast_stats, fast_weights) = runs
+    torch.testing.assert_close(fast_stats[:2], plain_stats[:2], rtol=0, atol=1e-5)
+    torch.testing.assert_close(fast_stats, plain_stats, rtol=0, atol=2e-3)  # 4 steps: still close
+    difference = (fast_weights[0] - plain_weights[0]).abs()
+    lr = Config().lr
+    assert difference.max() <= 2 * lr + 1e-5
+    assert (difference > 1e-5).float().mean() < 1e-3
+
+
+def test_only_the_cpu_gets_the_speedups_and_the_switch_turns_them_off():
+    plain = DCGAN(Config(device="cpu", speedups=False))
+    assert all(type(m) is nn.ConvTranspose2d for m in plain.G.modules() if isinstance(m, nn.ConvTranspose2d))
+    fast = DCGAN(Config(device="cpu"))
+    assert type(fast.G.block_1[0]) is PixelConvTranspose2d
+
+
+def test_a_checkpoint_of_a_sped_up_run_loads_into_the_plain_network_and_back(tmp_path):
+    cfg = Config(device="cpu")
+    game = DCGAN(cfg)
+    path = save_checkpoint(tmp_path / "c.pt", cfg=cfg, history=History(), epoch=0, **game.parts())
+    plain = Generator(64)
+    plain.load_state_dict(torch.load(path, weights_only=True)["G"])
+    G, _ = generator_from_checkpoint(path)
+    assert type(G.block_1[0]) is PixelConvTranspose2d
+    noise = torch.randn(8, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(G(noise), game.G.eval()(noise), rtol=0, atol=0)
+        torch.testing.assert_close(plain.eval()(noise), G(noise), rtol=1e-5, atol=1e-5)
+
+
+def test_cpu_quota_reads_the_cgroup_limit(tmp_path):
+    limit = tmp_path / "cpu.max"
+    limit.write_text("150000 100000\n")
+    assert cpu_quota(limit) == 1
+    limit.write_text("400000 100000\n")
+    assert cpu_quota(limit) == 4
+    limit.write_text("max 100000\n")
+    assert cpu_quota(limit) is None
+    assert cpu_quota(tmp_path / "missing") is None
+    assert 1 <= usable_cores()
+
+
+def test_threads_are_lowered_to_the_usable_cores_never_raised(monkeypatch):
+    import ganlab.speed
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        monkeypatch.setattr(ganlab.speed, "usable_cores", lambda: 1)
+        assert match_threads_to_cores() == 1 and torch.get_num_threads() == 1
+        monkeypatch.setattr(ganlab.speed, "usable_cores", lambda: 8)
+        assert match_threads_to_cores() == 1  # a learner's own lower setting stays
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_the_flop_count_of_the_course_networks_matches_the_hand_count():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from flops import dcgan_step_macs
+
+    macs = dcgan_step_macs(Generator(64), Discriminator(), 64)
+    by_hand_G = 64 * 256 * 9 + 9 * 128 * 16 * 256 + 36 * 64 * 9 * 128 + 169 * 1 * 16 * 64
+    by_hand_D = 169 * 16 * 9 * 1 + 25 * 32 * 25 * 16 + 1 * 64 * 25 * 32 + 64
+    assert macs["G_forward"] == by_hand_G == 7_693_312
+    assert macs["D_forward"] == by_hand_D
+    F_G, F_D = by_hand_G, by_hand_D
+    assert macs["step"] == 4 * F_G - 64 * 256 * 9 + 9 * F_D - 2 * 169 * 16 * 9
+    assert macs["reuse_fakes_step"] == macs["step"] - F_G
