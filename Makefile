@@ -63,7 +63,7 @@ test-colab:
 		sys.version.split()[0], 'torch', torch.__version__, 'torchvision', torchvision.__version__, 'ipywidgets', \
 		ipywidgets.__version__)"
 	$(COLAB_VENV)/bin/python -m pytest -q tests/test_explorer.py tests/test_dashboard.py tests/test_progress.py \
-		tests/test_setup_cell.py tests/test_models.py
+		tests/test_setup_cell.py tests/test_models.py tests/test_detect.py
 	cd notebooks && GANLAB_QUICK=1 TQDM_DISABLE=1 ../$(COLAB_VENV)/bin/python -m pytest . --nbval-lax \
 		--nbval-current-env --nbval-sanitize-with ../tests/sanitize.cfg -p no:cacheprovider -q
 

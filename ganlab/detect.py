@@ -15,6 +15,8 @@ Taught in notebooks/next/spot_the_fake.
 """
 from __future__ import annotations
 
+from copy import deepcopy
+
 import torch
 from torch import nn
 
@@ -73,6 +75,20 @@ def scores(model: nn.Module, images: torch.Tensor, batch_size: int = 500) -> tor
     out = torch.cat([model(x.to(device)).flatten().cpu() for x in images.split(batch_size)])
     model.train(was_training)
     return out
+
+
+@torch.no_grad()
+def scores_as_in_training(model: nn.Module, images: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
+    """The scores a discriminator gives ``images`` the way it sees them in training: in train mode, in
+    batches of one kind (all real or all fake), so its BatchNorm layers use each batch's own statistics.
+
+    In eval mode BatchNorm uses running averages taken over real *and* fake batches alike, which neither
+    kind of batch ever had: a D can separate the two in training and not in eval mode, or the other way
+    round. A copy is scored, so the model's running statistics stay as they were.
+    """
+    copy = deepcopy(model).train()
+    device = next(copy.parameters()).device
+    return torch.cat([copy(x.to(device)).flatten().cpu() for x in images.split(batch_size)])
 
 
 class Detector(nn.Module):
@@ -140,7 +156,8 @@ def saliency(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
 class DetectorScores(Hook):
     """Before each epoch is recorded: D's AUC and a fresh detector's held-out AUC, on ``real`` held-out
     images against as many fresh fakes of the sampling generator (fixed noise). Recorded as the
-    History's extras ``d_auc`` and ``detector_auc``."""
+    History's extras ``d_auc`` (D in eval mode, as a detector scoring any mix of images), ``d_auc_training``
+    (D as it sees batches in training: ``scores_as_in_training``) and ``detector_auc``."""
 
     def __init__(self, real: torch.Tensor, noise: torch.Tensor, steps: int = DETECTOR_STEPS):
         self.real, self.noise, self.steps = real, noise, steps
@@ -148,8 +165,10 @@ class DetectorScores(Hook):
     def before_record(self, game) -> dict:
         device = game.device
         fake = torch.cat([generate(game.sampling_generator, z.to(device)).cpu() for z in self.noise.split(500)])
-        d_auc = roc_auc(scores(game.D, self.real), scores(game.D, fake))
-        return {"d_auc": d_auc, "detector_auc": detector_auc(self.real, fake, self.steps)["auc"]}
+        return {"d_auc": roc_auc(scores(game.D, self.real), scores(game.D, fake)),
+                "d_auc_training": roc_auc(scores_as_in_training(game.D, self.real),
+                                          scores_as_in_training(game.D, fake)),
+                "detector_auc": detector_auc(self.real, fake, self.steps)["auc"]}
 
 
 def held_out_images(cfg, n: int = DETECTOR_IMAGES) -> torch.Tensor:

@@ -5,7 +5,7 @@ from torch import nn
 
 from ganlab import Config, train
 from ganlab.data import SAMPLE_DIR, DeviceBatches, load_sample_dataset
-from ganlab.detect import Detector, detector_auc, roc_auc, roc_curve, saliency, scores
+from ganlab.detect import Detector, detector_auc, roc_auc, roc_curve, saliency, scores, scores_as_in_training
 from ganlab.quiz import answer_text, make_quiz, quiz_widget, spot_the_fake_quiz
 
 
@@ -60,10 +60,24 @@ def test_training_can_track_both_aucs_per_epoch(mnist_sample):
     cfg = Config(epochs=2, batch_size=64, device="cpu", data_dir=str(SAMPLE_DIR))
     history = train(cfg, batches=DeviceBatches.from_config(cfg, mnist_sample(128)), track=0, progress=False,
                     track_detector=True)
-    assert set(history.extras) == {"d_auc", "detector_auc"}
+    assert set(history.extras) == {"d_auc", "d_auc_training", "detector_auc"}
     assert all(0 <= v <= 1 for name in history.extras for v in history.extras[name])
     with pytest.raises(ValueError, match="conditional"):
         train(Config(model="cdcgan", epochs=1, device="cpu", data_dir=str(SAMPLE_DIR)), track_detector=True)
+
+
+def test_scores_as_in_training_use_each_batchs_statistics_and_leave_the_running_ones_alone():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4 * 26 * 26, 1))
+    net[1].running_mean.fill_(5.0)  # running statistics far from any batch's: eval mode differs
+    images = torch.randn(10, 1, 28, 28)
+    before = {name: t.clone() for name, t in net.state_dict().items()}
+    as_trained = scores_as_in_training(net, images, batch_size=5)
+    with torch.no_grad():
+        by_hand = torch.cat([net.train()(x).flatten() for x in images.split(5)])
+    net.load_state_dict(before)
+    assert torch.allclose(as_trained, by_hand) and not torch.allclose(as_trained, scores(net, images))
+    assert all(torch.equal(before[name], t) for name, t in net.state_dict().items())
 
 
 class Always(nn.Module):
