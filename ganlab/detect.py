@@ -4,13 +4,15 @@
   image scores higher than a random fake (1: always, 0.5: a coin). It is the area under the ROC
   curve (``roc_curve``): the true-positive rate against the false-positive rate as the threshold moves.
 * The GAN's own D is a detector; at equilibrium it is close to a coin (AUC near 0.5): G has learned
-  to fool *that* D. A **fresh detector** (``detector_auc``), trained after the fact on real against
+  to fool *that* D. With BatchNorm in D, how it is asked matters: ``scores`` (eval mode, running
+  statistics) and ``scores_as_in_training`` (batches of one kind, their own statistics) can disagree.
+  A **fresh detector** (``detector_auc``), trained after the fact on real against
   fake images and judged on images it did not train on, asks whether the fakes are detectable at all:
   the classifier two-sample test of Lopez-Paz & Oquab (2017). Its held-out AUC is a quality measure
   for any folder of images, with no pretrained network: 0.5 means it cannot tell them apart.
 * ``saliency``: where a detector looks, as the size of its score's gradient at each pixel.
 
-``DetectorScores`` tracks both AUCs after every epoch (``train(..., track_detector=True)``).
+``DetectorScores`` tracks D's two AUCs and the fresh detector's after every epoch (``train(..., track_detector=True)``).
 Taught in notebooks/next/spot_the_fake.
 """
 from __future__ import annotations
