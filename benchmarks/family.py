@@ -8,11 +8,11 @@ epochs, seed ``--seed``, with the per-epoch quality tracking on, saving to RUNS/
 checkpoint.pt. A checkpoint already there is resumed (a finished one is only scored), so an
 interrupted study continues where it stopped, and a notebook's run can be scored by pointing
 ``--runs`` at it (notebooks/next/ train into runs/family/ there), or ``--from MODEL=PATH`` at one
-checkpoint (``make train``'s, for the DCGAN). Each row: parameters of G and D, seconds per epoch
-(the run's steady epochs, on this machine), Frechet distance, modes and confidence on ``--n``
-samples; for the conditional DCGAN the classifier's agreement with the class asked for, per class,
-beside its accuracy on real images; for every game the correlation across epochs between its D (or
-critic) numbers and the tracked distance. Rows go to
+checkpoint (``make train``'s, for the DCGAN). Each row: parameters of G and D, seconds per epoch (the median
+of the run's steady epochs, on this machine: an epoch that shared the CPU does not move it), Frechet
+distance, modes and confidence on ``--n`` samples; for the conditional DCGAN the classifier's agreement
+with the class asked for, per class, beside its accuracy on real images; for every game the correlation
+across epochs between its D (or critic) numbers and the tracked distance. Rows go to
 benchmarks/results/family_DATASET_EPOCHS_epochs_DEVICE.jsonl (a rerun replaces the row of the same
 model and seed); the table is printed. Asserts nothing.
 """
@@ -59,7 +59,7 @@ def run(model: str, dataset: str, epochs: int, seed: int, runs: Path, n: int, ch
     game = make_game(Config.for_model(model, dataset=dataset, device="cpu"))
     row = {"model": model, "dataset": dataset, "epochs": len(history), "seed": seed, "n": n,
            "G_parameters": parameters(game.G), "D_parameters": parameters(game.D),
-           "seconds_per_epoch": statistics.mean(history.seconds[1:] or history.seconds),
+           "seconds_per_epoch": statistics.median(history.seconds[1:] or history.seconds),
            "wall_seconds_this_call": round(wall), "device": str(cfg.torch_device), "torch": torch.__version__,
            **{key: value for key, value in evaluate(G, dataset, n=n, seed=seed).items() if key != "histogram"},
            "correlation": correlations(history), "checkpoint": str(checkpoint), "config": cfg.to_dict()}
