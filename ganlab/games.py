@@ -78,7 +78,7 @@ def discriminator_from_checkpoint(path, device="cpu"):
 def reference_generator(dataset: str = "mnist", device="cpu"):
     """The generator of ganlab's shipped known-good run (``ganlab.history.reference_run``), in eval mode.
 
-    "mnist" is notebook 07's 20-epoch run of the default recipe (weights stored as float16, loaded as
+    "mnist" is ``make train``'s 20-epoch run of the default recipe (weights stored as float16, loaded as
     float32), so a notebook can show or steer a trained DCGAN without training one first.
     Taught in notebooks/next/.
     """

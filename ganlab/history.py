@@ -158,7 +158,7 @@ def _json_number(value: float) -> float | None:
 def reference_run(dataset: str = "mnist") -> History:
     """The per-epoch numbers (no samples) of a known-good run of ganlab's default recipe.
 
-    "mnist" is notebook 07's committed run (20 epochs, seed 0), shipped with the package so any
+    "mnist" is ``make train``'s run (20 epochs of the default recipe, seed 0), shipped with the package so any
     notebook can draw it beside its own run without running 07 first: on Colab each notebook has
     a runtime of its own. One run, not a band: another seed reads a few points differently.
     Taught in notebook 08.
@@ -173,7 +173,7 @@ def reference_run(dataset: str = "mnist") -> History:
 def reference_scores(dataset: str = "mnist") -> dict:
     """The last epoch's scores of ``reference_run(dataset)`` on 10,000 samples (``evaluate``'s keys and ``n``).
 
-    Lets a notebook set its own generator beside notebook 07's without training that one again.
+    Lets a notebook set its own generator beside the reference run's without training that one again.
     Taught in notebooks/next/.
     """
     path = REFERENCE_RUNS / f"{dataset}.json"
