@@ -110,14 +110,26 @@ class AnimatedGIF:
         return path
 
 
-def progress_frames(history, num_images: int = 16, scale: int | None = None) -> list[Image.Image]:
+def shown_epochs(epochs: int, every: int = 1) -> list[int]:
+    """The epochs (0-based) an animation shows: every ``every``-th one, and always the last."""
+    if every < 1:
+        raise ValueError(f"every must be 1 or more (1 shows every epoch), got {every}")
+    shown = list(range(every - 1, epochs, every))
+    return shown if shown and shown[-1] == epochs - 1 else shown + [epochs - 1]
+
+
+def progress_frames(history, num_images: int = 16, scale: int | None = None, every: int = 1) -> list[Image.Image]:
     """One picture per epoch (grey, or colour for colour samples): the fixed-noise grid, ``scale`` times
-    larger (3 for 28x28 digits, 1 for 64x64 pictures: about 250 pixels a side for 16), titled "epoch N"."""
+    larger (3 for 28x28 digits, 1 for 64x64 pictures: about 250 pixels a side for 16), titled "epoch N".
+
+    ``every=3`` keeps every third epoch (and the last): a colour GIF costs about 100 KB a frame, so a
+    long colour run's animation would otherwise swell the notebook that shows it.
+    """
     scale = scale or max(1, 84 // history.samples[-1].size(-1))
     num_images = min(num_images, len(history.samples[-1]))
     nrow = math.ceil(num_images ** 0.5)
     frames = []
-    for epoch in range(len(history)):
+    for epoch in shown_epochs(len(history), every):
         picture = grid_picture(history.sample_images(epoch), num_images, nrow)  # (H, W) grey or (H, W, 3)
         pixels = Image.fromarray((picture.clip(0, 1) * 255).round().astype("uint8"))
         pixels = pixels.resize((pixels.width * scale, pixels.height * scale), Image.NEAREST)  # sharp pixels
@@ -128,12 +140,14 @@ def progress_frames(history, num_images: int = 16, scale: int | None = None) -> 
     return frames
 
 
-def progress_animation(history, num_images: int = 16, seconds_per_frame: float = 0.4) -> AnimatedGIF:
-    """The fixed-noise samples as an animated GIF, one frame per epoch, the last held for 2 s.
+def progress_animation(history, num_images: int = 16, seconds_per_frame: float = 0.4,
+                       every: int = 1) -> AnimatedGIF:
+    """The fixed-noise samples as an animated GIF, one frame per epoch (or per ``every`` epochs, and
+    the last), the last held for 2 s.
 
     Taught in notebook 07.
     """
-    frames = progress_frames(history, num_images)
+    frames = progress_frames(history, num_images, every=every)
     durations = [round(seconds_per_frame * 1000)] * (len(frames) - 1) + [2000]
     data = io.BytesIO()
     frames[0].save(data, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)

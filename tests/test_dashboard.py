@@ -54,6 +54,27 @@ def test_animation_is_a_gif_with_one_frame_per_epoch_showing_that_epochs_samples
     assert means == pytest.approx([e / 8 for e in range(5)], abs=0.01)
 
 
+def test_animation_of_every_third_epoch_keeps_the_last_and_titles_the_true_epoch():
+    import io
+
+    from PIL import Image
+
+    from ganlab.dashboard import shown_epochs
+
+    assert shown_epochs(30, 3) == [2, 5, 8, 11, 14, 17, 20, 23, 26, 29]
+    assert shown_epochs(7, 3) == [2, 5, 6] and shown_epochs(2, 3) == [1] and shown_epochs(4, 1) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="every must be 1 or more"):
+        shown_epochs(5, 0)
+    anim = progress_animation(fake_history(5), every=2)  # epochs 2, 4 and 5
+    with Image.open(io.BytesIO(anim.data)) as gif:
+        assert gif.n_frames == anim.frames == 3
+        means = []
+        for frame in range(3):
+            gif.seek(frame)
+            means.append(np.array(gif.convert("L"))[40:60, 40:60].mean() / 255)
+    assert means == pytest.approx([1 / 8, 3 / 8, 4 / 8], abs=0.01)
+
+
 def test_gif_is_written(tmp_path):
     path = save_progress_gif(fake_history(3), tmp_path / "p" / "progress.gif")
     data = path.read_bytes()

@@ -70,6 +70,13 @@ def test_at_least_two_checked_cells_with_outputs(path):
         assert not re.search(r"\bcuda:\d\b|Tesla|NVIDIA", text)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_small_enough_to_open_and_to_keep_in_git(path):
+    # Pictures are stored inline as base64: a long colour animation alone can pass 3 MB.
+    megabytes = path.stat().st_size / 1e6
+    assert megabytes < 4, f"{path.name} is {megabytes:.1f} MB: show fewer frames (progress_animation(every=3)) or samples"
+
+
 def test_set_repo_rewrites_badges_and_setup_cells(tmp_path):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "README.md").write_text((ROOT / "README.md").read_text())
