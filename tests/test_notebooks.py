@@ -74,7 +74,7 @@ def test_at_least_two_checked_cells_with_outputs(path):
 def test_small_enough_to_open_and_to_keep_in_git(path):
     # Pictures are stored inline as base64: a long colour animation alone can pass 3 MB.
     megabytes = path.stat().st_size / 1e6
-    assert megabytes < 4, f"{path.name} is {megabytes:.1f} MB: show fewer frames (progress_animation(every=3)) or samples"
+    assert megabytes < 4, f"{path.name} is {megabytes:.1f} MB: show fewer frames (progress_animation(every=3))"
 
 
 def test_set_repo_rewrites_badges_and_setup_cells(tmp_path):
