@@ -57,14 +57,20 @@ def best_checkpoint_path(checkpoint) -> Path:
 def atomic_write(path, write) -> Path:
     """Call ``write(tmp)``, then rename tmp to ``path``: a crash mid-write leaves the old file whole.
 
-    The rename (``os.replace``) is atomic on POSIX and Windows. Checkpoints and the weights of
-    ganlab's classifier (``ganlab.classifier``) are saved this way.
+    The rename (``os.replace``) is atomic on POSIX and Windows; the data reach the disk before it
+    (``fsync``), and the temporary name carries the process id, so two processes never share one.
+    Checkpoints, the weights of ganlab's classifier (``ganlab.classifier``) and the command line's
+    run outputs (sample grids, history.json, the GIF, the loss chart) are saved this way. ``write``
+    gets a path ending in ".tmp": say the file's format explicitly where a writer guesses it from
+    the extension.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         write(tmp)
+        with open(tmp, "rb+") as written:
+            os.fsync(written.fileno())
         os.replace(tmp, path)
     except OSError as error:  # a full disk or a read-only folder: no half file is left behind
         tmp.unlink(missing_ok=True)

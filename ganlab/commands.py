@@ -35,7 +35,7 @@ def _dataset_or_sample(cfg):
 
 
 def run_train(args, parser) -> int:
-    from .checkpoint import best_checkpoint_path
+    from .checkpoint import atomic_write, best_checkpoint_path
     from .config import Config
     from .data import make_batches
     from .folder import FolderError
@@ -79,12 +79,13 @@ def run_train(args, parser) -> int:
         return INTERRUPTED
     for epoch in range(len(history)):
         save_grid(history.sample_images(epoch), run_dir / "samples" / f"epoch_{epoch + 1:02d}.png")
-    (run_dir / "history.json").write_text(history.to_json())
+    history_json = history.to_json()
+    atomic_write(run_dir / "history.json", lambda tmp: tmp.write_text(history_json))
     from .dashboard import save_progress_gif
     save_progress_gif(history, run_dir / "progress.gif")
     import matplotlib.pyplot as plt
     fig = plot_history(history, title=f"{cfg.dataset}: losses per epoch")
-    fig.savefig(run_dir / "losses.png", dpi=100, bbox_inches="tight")
+    atomic_write(run_dir / "losses.png", lambda tmp: fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight"))
     plt.close(fig)
     print(f"Wrote {checkpoint}, {run_dir / 'samples'}/epoch_NN.png, {run_dir / 'losses.png'}, "
           f"{run_dir / 'progress.gif'} and {run_dir / 'history.json'}"

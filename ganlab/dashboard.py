@@ -104,10 +104,10 @@ class AnimatedGIF:
                 "text/plain": f"<animated GIF: {self.frames} frames>"}
 
     def save(self, path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(self.data)
-        return path
+        """Write the GIF to ``path`` atomically (a crash mid-write leaves any older file whole)."""
+        from .checkpoint import atomic_write
+
+        return atomic_write(path, lambda tmp: tmp.write_bytes(self.data))
 
 
 def shown_epochs(epochs: int, every: int = 1) -> list[int]:

@@ -1,9 +1,13 @@
 """Your own images: any folder of pictures, as 64x64 colour images ready for the 64x64 DCGAN.
 
 The folder may be flat or hold one subfolder per class (torchvision's ``ImageFolder`` layout);
-every file Pillow can read counts, whatever its format. Each image is composited onto a background
-colour where it has transparency (RGBA, grey with alpha, palettes with a transparent colour: a
-transparent pixel has no colour of its own, and left as it is it turns black or random), made RGB,
+every file Pillow can read counts, whatever its format. Folders a computer adds by itself (hidden
+ones, ``__MACOSX`` from a zip made on a Mac, ``@eaDir`` from a NAS) are passed over; pictures both at
+the top and in subfolders are refused, since it is unclear which class the top ones belong to. A
+photo's EXIF orientation is applied, so a phone picture is not trained on its side. Each image is
+composited onto a background colour where it has transparency (RGBA, grey with alpha, palettes with
+a transparent colour: a transparent pixel has no colour of its own, and left as it is it turns black
+or random), made RGB,
 resized so its shorter side is 64 and cropped to the centre 64x64, as PyTorch's DCGAN tutorial does.
 Files that cannot be read are skipped, and one line counts them.
 
@@ -18,10 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from PIL import Image, ImageColor
+from PIL import Image, ImageColor, ImageOps
 
 #: The side of the images the 64x64 DCGAN draws.
 IMAGE_SIZE = 64
+#: Extensions of the files that make a folder's top level count as pictures (to refuse a mixed layout).
+PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 #: The share of a folder held out from training (``split="test"``).
 TEST_FRACTION = 0.1
 
@@ -77,13 +83,26 @@ def to_square_rgb(image: Image.Image, background=(255, 255, 255), size: int = IM
     return image.crop((left, top, left + size, top + size))
 
 
+def made_by_a_computer(path: Path) -> bool:
+    """Hidden files and folders, and the folders zips and NAS boxes add (``__MACOSX``, ``@eaDir``)."""
+    return path.name.startswith((".", "__", "@"))
+
+
 def image_files(root: Path) -> tuple[list[Path], list[str]]:
-    """The files of a flat folder, or of its class subfolders (sorted), and the class names."""
-    subfolders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """The files of a flat folder, or of its class subfolders (sorted), and the class names.
+
+    Raises FolderError for pictures both at the top and in subfolders.
+    """
+    subfolders = sorted(p for p in root.iterdir() if p.is_dir() and not made_by_a_computer(p))
+    on_top = [f for f in root.iterdir() if f.is_file() and f.suffix.lower() in PICTURE_SUFFIXES]
+    if subfolders and on_top:
+        names = ", ".join(p.name for p in subfolders[:3]) + (", ..." if len(subfolders) > 3 else "")
+        raise FolderError(f"{root} has {len(on_top)} pictures at the top and subfolders ({names}): put every "
+                          "picture in one subfolder per class, or all of them at the top with no subfolders.")
     if subfolders:
         files = [f for folder in subfolders for f in sorted(folder.iterdir()) if f.is_file()]
-        return [f for f in files if not f.name.startswith(".")], [p.name for p in subfolders]
-    return sorted(f for f in root.iterdir() if f.is_file() and not f.name.startswith(".")), []
+        return [f for f in files if not made_by_a_computer(f)], [p.name for p in subfolders]
+    return sorted(f for f in root.iterdir() if f.is_file() and not made_by_a_computer(f)), []
 
 
 def split_indices(n: int, split: str, seed: int = 0) -> torch.Tensor:
@@ -111,7 +130,8 @@ def load_folder(root, split: str = "train", background: str = "white", min_image
     for path in files:
         try:
             with Image.open(path) as image:
-                pictures.append(torch.frombuffer(bytearray(to_square_rgb(image, colour).tobytes()), dtype=torch.uint8))
+                square = to_square_rgb(ImageOps.exif_transpose(image), colour)  # a phone photo's turn, applied
+                pictures.append(torch.frombuffer(bytearray(square.tobytes()), dtype=torch.uint8))
         except Exception as error:  # not an image, truncated, a format Pillow lacks: skip, count, go on
             unreadable.append((path, error))
             continue

@@ -10,6 +10,7 @@ key below it, hidden in a collapsed section of the page. Taught in notebooks/nex
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -86,12 +87,13 @@ def spot_the_fake_quiz(real: torch.Tensor, fake: torch.Tensor, judges: dict | No
     from IPython.display import HTML, display
 
     if not widgets_available():
-        fig, axes = plt.subplots(max(1, n // 8), min(n, 8), figsize=(min(n, 8) * 1.3, max(1, n // 8) * 1.5),
-                                 squeeze=False)
+        rows, columns = math.ceil(n / 8), min(n, 8)
+        fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.3, rows * 1.5), squeeze=False)
         for i, ax in enumerate(axes.flat):
-            ax.imshow(grid_picture(quiz.images[i:i + 1], 1, 1), cmap="gray", vmin=0, vmax=1)
-            ax.set_title(str(i + 1), fontsize=9)
             ax.axis("off")
+            if i < n:  # the last row may be short
+                ax.imshow(grid_picture(quiz.images[i:i + 1], 1, 1), cmap="gray", vmin=0, vmax=1)
+                ax.set_title(str(i + 1), fontsize=9)
         plt.tight_layout()
         plt.show()
         display(HTML("<details><summary>Write down the numbers you think are fake, then open the answer"

@@ -63,11 +63,11 @@ def show_tensor_images(tensor_img: torch.Tensor, num_images: int = 16, nrow: int
 
 
 def save_grid(tensor: torch.Tensor, path, nrow: int = 8) -> Path:
-    """Save images in [-1, 1] as one PNG grid (torchvision's ``save_image``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(from_signed(_as_image_batch(tensor), (0, 1)).clamp(0, 1), path, nrow=nrow)
-    return path
+    """Save images in [-1, 1] as one PNG grid (torchvision's ``save_image``), written atomically."""
+    from .checkpoint import atomic_write
+
+    pixels = from_signed(_as_image_batch(tensor), (0, 1)).clamp(0, 1)
+    return atomic_write(path, lambda tmp: save_image(pixels, tmp, nrow=nrow, format="png"))
 
 
 def plot_losses(history, ax=None, title: str = "Losses per epoch"):

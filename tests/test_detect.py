@@ -110,6 +110,18 @@ def test_the_quiz_shows_a_static_grid_and_a_hidden_key_where_no_widget_runs(monk
     assert "<details>" in html and "The fakes: " in html and len(quiz.is_fake) == 16
 
 
+def test_the_static_quiz_draws_every_picture_when_the_last_row_is_short(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    drawn = []
+    monkeypatch.setattr("ganlab.quiz.widgets_available", lambda: False)
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: None)
+    monkeypatch.setattr(plt, "show", lambda: drawn.extend(ax.get_title() for ax in plt.gcf().axes if ax.images))
+    spot_the_fake_quiz(sample_images(8), torch.rand(8, 1, 28, 28) * 2 - 1, n=12)
+    plt.close("all")
+    assert drawn == [str(i) for i in range(1, 13)]  # 8 in the first row, 4 in the second
+
+
 def test_the_quiz_widget_marks_checks_and_colours_each_answer():
     quiz = make_quiz(sample_images(8), torch.rand(8, 1, 28, 28) * 2 - 1, {"D": Always(1.0)}, n=16)
     box = quiz_widget(quiz)

@@ -206,3 +206,27 @@ def test_ctrl_c_then_resume_in_a_new_process_is_bit_identical_to_the_uninterrupt
     for part in ("G", "D", "G_opt", "D_opt"):
         for key, value in _tensors(whole[part]).items():
             assert torch.equal(value, _tensors(cut[part])[key]), f"{part} {key} differs"
+
+
+def test_ctrl_c_while_the_run_outputs_are_written_keeps_the_older_files_whole(tmp_path, monkeypatch):
+    """history.json, the sample grids, the GIF and the loss chart are written like checkpoints: a Ctrl-C
+    mid-write leaves the older file as it was, and no half-written or temporary file behind."""
+    from ganlab.dashboard import AnimatedGIF
+    from ganlab.viz import save_grid
+
+    grid = save_grid(torch.zeros(4, 1, 28, 28), tmp_path / "grid.png")
+    gif = AnimatedGIF(b"GIF89a old", 1).save(tmp_path / "progress.gif")
+    older = {path: path.read_bytes() for path in (grid, gif)}
+
+    def half_then_ctrl_c(*args, **kwargs):
+        Path(args[1] if len(args) > 1 else kwargs["fp"]).write_bytes(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("ganlab.viz.save_image", half_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        save_grid(torch.ones(4, 1, 28, 28), grid)
+    monkeypatch.setattr(Path, "write_bytes", lambda self, data: (Path.write_text(self, "half"), 1 / 0))
+    with pytest.raises(ZeroDivisionError):
+        AnimatedGIF(b"GIF89a new", 1).save(gif)
+    assert {path: path.read_bytes() for path in (grid, gif)} == older
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.png", "progress.gif"]

@@ -78,6 +78,31 @@ def test_a_folder_that_cannot_be_trained_on_says_so_in_one_line(tmp_path, make, 
     assert "\n" not in str(error.value)
 
 
+def test_folders_a_computer_adds_are_passed_over_and_a_mixed_layout_is_refused(folder, capsys):
+    for junk in ("__MACOSX/cats", "@eaDir", ".thumbnails"):
+        (folder / junk).mkdir(parents=True)
+        Image.new("RGB", (64, 64)).save(folder / junk / "extra.png")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00")
+    images = load_folder(folder, split="all")
+    assert images.classes == ["cats", "dogs"] and len(images.data) == 26
+    Image.new("RGB", (64, 64)).save(folder / "stray.jpg")  # a picture with no class
+    with pytest.raises(FolderError, match="1 pictures at the top and subfolders \\(cats, dogs\\)") as error:
+        load_folder(folder, split="all")
+    assert "\n" not in str(error.value)
+
+
+def test_a_phone_photo_is_trained_upright(tmp_path):
+    """EXIF orientation 6 says "turn me 90 degrees clockwise to view": a sideways red-then-blue photo."""
+    photo = Image.new("RGB", (80, 40), (220, 0, 0))
+    photo.paste((0, 0, 220), (40, 0, 80, 40))  # stored: red left, blue right
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo.save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    pixels = load_folder(tmp_path, split="all").data[0].int()  # (3, 64, 64)
+    assert pixels[0, 4, 32] > 180 and pixels[2, 4, 32] < 60    # viewed upright: red on top...
+    assert pixels[2, 59, 32] > 180 and pixels[0, 59, 32] < 60  # ...blue below
+
+
 def test_fewer_images_than_one_batch_is_refused_in_one_line(folder):
     with pytest.raises(FolderError, match="fewer than one batch of 128"):
         load_folder(folder, min_images=128, quiet=True)
