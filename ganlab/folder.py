@@ -28,6 +28,10 @@ from PIL import Image, ImageColor, ImageOps
 IMAGE_SIZE = 64
 #: Extensions of the files that make a folder's top level count as pictures (to refuse a mixed layout).
 PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+#: The folder of emoji the notebooks train on, by its name in the data folder.
+EMOJI_NAME = "emoji-google-64"
+#: Its sample inside ganlab (95 pictures, 10 a category), for where the full folder is not.
+EMOJI_SAMPLE = Path(__file__).resolve().parent / "sample_data" / EMOJI_NAME
 #: The share of a folder held out from training (``split="test"``).
 TEST_FRACTION = 0.1
 
@@ -112,6 +116,20 @@ def split_indices(n: int, split: str, seed: int = 0) -> torch.Tensor:
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     held_out = max(1, math.ceil(n * TEST_FRACTION)) if n > 1 else 0
     return {"train": order[held_out:], "test": order[:held_out], "all": torch.arange(n)}[split]
+
+
+def emoji_folder(data_dir=None) -> Path:
+    """The emoji folder the notebooks train on: ``emoji-google-64`` in the data folder (``data_dir``,
+    else ``$GANLAB_DATA_DIR``, else ``data/``) when it is there; else, saying so in one line, the
+    95-picture sample inside ganlab, so the notebooks run on a fresh clone and on Colab."""
+    from .data import resolve_data_dir
+
+    full = resolve_data_dir(data_dir) / EMOJI_NAME
+    if full.is_dir():
+        return full
+    print(f"No {EMOJI_NAME} folder in {full.parent}: using ganlab's sample of 95 emoji instead "
+          "(data/README.md says where the 3,786 come from).")
+    return EMOJI_SAMPLE
 
 
 def load_folder(root, split: str = "train", background: str = "white", min_images: int = 1,

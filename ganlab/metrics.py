@@ -205,9 +205,10 @@ def label_agreement(G, dataset: str = "mnist", n: int = 10_000, batch_size: int 
 
 
 def real_agreement(dataset: str = "mnist", data_dir=None) -> dict:
-    """``label_agreement``'s numbers for the real test images and their true labels: the ceiling.
+    """``label_agreement``'s numbers for the real test images and their true labels.
 
-    A conditional generator cannot be judged right more often than the judge is right on real images.
+    The judge's accuracy on real images: a reference, not a bound. A conditional generator can score
+    above it in a class, since it draws clear, typical images while the test set also holds awkward ones.
     """
     check_dataset(dataset)
     test_set = load_dataset(Config(dataset=dataset, data_dir=data_dir), train=False, download=False)

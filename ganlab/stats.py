@@ -2,7 +2,9 @@
 
 ``pearson`` measures how well a straight line fits; ``spearman`` is Pearson's on the ranks, so
 it asks only whether the two go up and down together, in any shape. Both run from -1 to 1; with
-20 epochs, a value beyond about 0.44 in size would arise by chance less than 5 % of the time.
+20 epochs, a value beyond about 0.44 in size would arise by chance less than 5 % of the time, if the
+20 pairs were independent. Per-epoch curves are not: both trend with training, so two unrelated
+curves can pass 0.44 easily; read it as a rough guide, not a test.
 Taught in notebooks/next/wgan_gp.
 """
 from __future__ import annotations

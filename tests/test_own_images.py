@@ -167,3 +167,16 @@ def test_the_emoji_folder_loads_whole():
     assert len(images) == 3786 and images.skipped == 0 and len(images.classes) == 10
     corner = images.data[:, :, 0, 0].float().mean(0)  # transparent corners composited onto white
     assert corner.min() > 240
+
+
+def test_the_emoji_folder_falls_back_to_the_committed_sample_and_says_so(tmp_path, capsys):
+    from ganlab.folder import EMOJI_SAMPLE, emoji_folder
+
+    assert emoji_folder(tmp_path) == EMOJI_SAMPLE
+    said = capsys.readouterr().out
+    assert said.count("\n") == 1 and "using ganlab's sample of 95 emoji" in said and str(tmp_path) in said
+    sample = load_folder(EMOJI_SAMPLE, split="all")
+    assert sample.data.shape == (95, 3, 64, 64) and len(sample.classes) == 10
+    assert len(load_folder(EMOJI_SAMPLE)) == 85 >= 64  # one batch of the notebooks' 64 after a tenth held out
+    (tmp_path / "emoji-google-64").mkdir()
+    assert emoji_folder(tmp_path) == tmp_path / "emoji-google-64" and capsys.readouterr().out == ""

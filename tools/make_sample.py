@@ -1,11 +1,14 @@
-"""Write the small committed sample: the first 1,000 training and 200 test images of each set.
+"""Write the small committed sample: the first 1,000 training and 200 test images of each set,
+and the first 10 pictures (by name) of each category of the emoji folder.
 
 usage: python tools/make_sample.py --from ../shared/data
 Reads the full sets with torchvision (through ganlab.data) and writes gzip'd IDX files in
-torchvision's raw layout under ganlab/sample_data/. Deterministic: gzip's time stamp is 0.
+torchvision's raw layout under ganlab/sample_data/. Deterministic: gzip's time stamp is 0. The emoji
+pictures are copied unchanged to ganlab/sample_data/emoji-google-64/ (ganlab.folder.emoji_folder).
 """
 import argparse
 import gzip
+import shutil
 import struct
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from ganlab.config import Config
 from ganlab.data import DATASET_CLASSES, SAMPLE_DIR, load_dataset
 
 COUNTS = {"train": 1000, "t10k": 200}
+EMOJI_PER_CATEGORY = 10
 
 
 def idx_bytes(tensor: torch.Tensor) -> bytes:
@@ -38,6 +42,18 @@ def main():
                 with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
                     gz.write(idx_bytes(tensor))
                 print(f"wrote {path.relative_to(Path.cwd())} ({path.stat().st_size:,} bytes)")
+    copy_emoji_sample(Path(args.source) / "emoji-google-64", SAMPLE_DIR / "emoji-google-64")
+
+
+def copy_emoji_sample(source: Path, target: Path) -> None:
+    """Copy the first EMOJI_PER_CATEGORY pictures of each category folder, bytes unchanged."""
+    shutil.rmtree(target, ignore_errors=True)
+    for category in sorted(p for p in source.iterdir() if p.is_dir()):
+        (target / category.name).mkdir(parents=True)
+        for picture in sorted(category.glob("*.png"))[:EMOJI_PER_CATEGORY]:
+            shutil.copyfile(picture, target / category.name / picture.name)
+    files = list(target.glob("*/*.png"))
+    print(f"wrote {len(files)} emoji to {target} ({sum(f.stat().st_size for f in files):,} bytes)")
 
 
 if __name__ == "__main__":
