@@ -29,7 +29,7 @@ from torchvision import datasets
 from torchvision import transforms as T
 
 from .config import QUICK_FOLDER_IMAGES, Config, announce_quick_mode, quick_mode
-from .folder import load_folder
+from .folder import EMOJI_NAME, EMOJI_SAMPLE, load_folder
 from .idx import RAW_FILES, BadDataFileError, check_pairs, copy_checked, idx_problem, unpack_gz
 
 DATASET_CLASSES = {"mnist": datasets.MNIST, "fashion": datasets.FashionMNIST}
@@ -58,6 +58,18 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     if os.environ.get("GANLAB_DATA_DIR"):
         return Path(os.environ["GANLAB_DATA_DIR"]).expanduser()
     return REPO_DATA_DIR
+
+
+def emoji_folder(data_dir=None) -> Path:
+    """The emoji folder the notebooks train on: ``emoji-google-64`` in the data folder (``data_dir``,
+    else ``$GANLAB_DATA_DIR``, else ``data/``) when it is there; else, saying so in one line, the
+    95-picture sample inside ganlab, so the notebooks run on a fresh clone and on Colab."""
+    full = resolve_data_dir(data_dir) / EMOJI_NAME
+    if full.is_dir():
+        return full
+    print(f"No {EMOJI_NAME} folder in {full.parent}: using ganlab's sample of 95 emoji instead "
+          "(data/README.md says where the 3,786 come from).")
+    return EMOJI_SAMPLE
 
 
 def _raw_dir(root: Path, dataset: str) -> Path:

@@ -118,20 +118,6 @@ def split_indices(n: int, split: str, seed: int = 0) -> torch.Tensor:
     return {"train": order[held_out:], "test": order[:held_out], "all": torch.arange(n)}[split]
 
 
-def emoji_folder(data_dir=None) -> Path:
-    """The emoji folder the notebooks train on: ``emoji-google-64`` in the data folder (``data_dir``,
-    else ``$GANLAB_DATA_DIR``, else ``data/``) when it is there; else, saying so in one line, the
-    95-picture sample inside ganlab, so the notebooks run on a fresh clone and on Colab."""
-    from .data import resolve_data_dir
-
-    full = resolve_data_dir(data_dir) / EMOJI_NAME
-    if full.is_dir():
-        return full
-    print(f"No {EMOJI_NAME} folder in {full.parent}: using ganlab's sample of 95 emoji instead "
-          "(data/README.md says where the 3,786 come from).")
-    return EMOJI_SAMPLE
-
-
 def load_folder(root, split: str = "train", background: str = "white", min_images: int = 1,
                 quiet: bool = False) -> FolderImages:
     """Read every image under ``root`` as 64x64 RGB (see the module's docstring); return ``split`` of them.

@@ -170,7 +170,8 @@ def test_the_emoji_folder_loads_whole():
 
 
 def test_the_emoji_folder_falls_back_to_the_committed_sample_and_says_so(tmp_path, capsys):
-    from ganlab.folder import EMOJI_SAMPLE, emoji_folder
+    from ganlab.data import emoji_folder
+    from ganlab.folder import EMOJI_SAMPLE
 
     assert emoji_folder(tmp_path) == EMOJI_SAMPLE
     said = capsys.readouterr().out

@@ -4,7 +4,7 @@ and the first 10 pictures (by name) of each category of the emoji folder.
 usage: python tools/make_sample.py --from ../shared/data
 Reads the full sets with torchvision (through ganlab.data) and writes gzip'd IDX files in
 torchvision's raw layout under ganlab/sample_data/. Deterministic: gzip's time stamp is 0. The emoji
-pictures are copied unchanged to ganlab/sample_data/emoji-google-64/ (ganlab.folder.emoji_folder).
+pictures are copied unchanged to ganlab/sample_data/emoji-google-64/ (ganlab.data.emoji_folder).
 """
 import argparse
 import gzip
