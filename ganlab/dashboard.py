@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from PIL import Image, ImageDraw
 
-from .checkpoint import best_checkpoint_path
+from .checkpoint import atomic_write, best_checkpoint_path
 from .diagnose import diagnose
 from .progress import NotebookOutput
 from .viz import grid_picture, plot_losses, plot_quality
@@ -105,8 +105,6 @@ class AnimatedGIF:
 
     def save(self, path) -> Path:
         """Write the GIF to ``path`` atomically (a crash mid-write leaves any older file whole)."""
-        from .checkpoint import atomic_write
-
         return atomic_write(path, lambda tmp: tmp.write_bytes(self.data))
 
 

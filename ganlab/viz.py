@@ -12,6 +12,7 @@ import torch
 from matplotlib.ticker import MaxNLocator
 from torchvision.utils import make_grid, save_image
 
+from .checkpoint import atomic_write
 from .sampling import from_signed
 
 
@@ -64,8 +65,6 @@ def show_tensor_images(tensor_img: torch.Tensor, num_images: int = 16, nrow: int
 
 def save_grid(tensor: torch.Tensor, path, nrow: int = 8) -> Path:
     """Save images in [-1, 1] as one PNG grid (torchvision's ``save_image``), written atomically."""
-    from .checkpoint import atomic_write
-
     pixels = from_signed(_as_image_batch(tensor), (0, 1)).clamp(0, 1)
     return atomic_write(path, lambda tmp: save_image(pixels, tmp, nrow=nrow, format="png"))
 
