@@ -13,7 +13,8 @@ which computes less). Prints seconds per epoch for each, first epoch apart from 
 variant's ratio to the course loop, and the fraction of the floor (the step's FLOPs at this CPU's
 theoretical peak, benchmarks/flops.py); with --cli-epochs, also the wall time of
 ``python -m ganlab train --epochs N`` from process start to its last checkpoint. The seconds are
-the training alone: the per-epoch quality scores (track) are off here.
+the training alone: the per-epoch quality scores (track) are off here. The course loop runs first, before
+ganlab has set anything for the whole process (threads, glibc's malloc), then "plain", then the rest.
 Needs the full MNIST (GANLAB_DATA_DIR or --data-dir). Prints figures; asserts nothing.
 """
 from __future__ import annotations
@@ -147,14 +148,17 @@ def main(argv=None) -> int:
         print(f"floor: {floor['default']:.1f} s per epoch ({2 * macs['step'] / 1e6:.1f} MFLOP per image at {peak:.0f} "
               f"GFLOP/s: {how})")
 
-    ours = {}
-    for variant in args.variants:
-        print(f"ganlab.train, {variant} ({VARIANTS[variant] or 'Config()'}):", flush=True)
-        ours[variant] = ganlab_epochs(dataclasses.replace(cfg, **VARIANTS[variant]))
-        print(f"  {describe(ours[variant])}")
+    # The course loop runs first, as a learner's process runs it: before ganlab has set anything
+    # process-wide (its thread count, glibc's malloc: ganlab.speed). "plain" runs before the speedups
+    # for the same reason.
     print("course loop (PIL rotation, DataLoader, .item() per step):", flush=True)
     course = course_epochs(root, device, args.course_epochs or args.epochs)
     print(f"  {describe(course)}")
+    ours = {}
+    for variant in sorted(args.variants, key=lambda v: v != "plain"):
+        print(f"ganlab.train, {variant} ({VARIANTS[variant] or 'Config()'}):", flush=True)
+        ours[variant] = ganlab_epochs(dataclasses.replace(cfg, **VARIANTS[variant]))
+        print(f"  {describe(ours[variant])}")
     print("\n| variant | s/epoch (steady) | vs the course loop | fraction of the floor |")
     print("|---|---|---|---|")
     for variant, seconds in ours.items():

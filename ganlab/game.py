@@ -25,7 +25,7 @@ from .config import Config
 from .losses import fake_loss, real_loss
 from .models import Discriminator, Generator, generate, weights_init
 from .sampling import seeded_noise
-from .speed import foreach_adam, match_threads_to_cores, speed_up
+from .speed import foreach_adam, keep_freed_memory, match_threads_to_cores, speed_up
 from .train import make_optimizers, train_step
 
 #: How many images of fixed noise the History keeps per epoch.
@@ -60,6 +60,7 @@ class GAN:
         self.G_opt, self.D_opt = make_optimizers(cfg, self.G, self.D)
         if cfg.speedups and self.device.type == "cpu":  # the same arithmetic, faster (ganlab.speed)
             match_threads_to_cores()
+            keep_freed_memory()
             for net in (self.G, self.D):
                 speed_up(net)
             for optimizer in (self.G_opt, self.D_opt):
