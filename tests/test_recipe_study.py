@@ -34,6 +34,15 @@ def test_each_ganlab_row_changes_exactly_one_thing_from_the_default(name):
     assert len(differences(study.variant_config(name, seed=0, epochs=5, dataset="mnist"), Config(epochs=5))) == 1
 
 
+def test_the_candidate_row_is_the_two_rows_that_beat_the_default_together():
+    name, = study.CANDIDATES
+    cfg = study.variant_config(name, seed=1, epochs=20, dataset="mnist")
+    ema = study.variant_config("ganlab + EMA 0.999", seed=1, epochs=20, dataset="mnist")
+    bn = study.variant_config("ganlab + course BatchNorm init N(0, 0.02)", seed=1, epochs=20, dataset="mnist")
+    assert differences(cfg, Config(seed=1)) == {**differences(ema, Config(seed=1)), **differences(bn, Config(seed=1))}
+    assert len(differences(cfg, Config(seed=1))) == 2 and study.row_name("13") == name and name not in study.STUDY
+
+
 def test_rows_are_chosen_by_number_or_name_and_the_study_set_is_the_issues():
     assert study.row_name("7") == study.row_name("default") == study.DEFAULT_NAME
     assert study.row_name("lr 2e-4") == "lr 2e-4"
