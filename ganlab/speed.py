@@ -163,7 +163,7 @@ def keep_freed_memory() -> bool:
     whether it applied: on Linux with glibc (not macOS or Windows, nor where another allocator
     such as Colab's tcmalloc is preloaded, which already keeps freed memory).
     """
-    if os.environ.get("LD_PRELOAD", "").find("malloc") >= 0 or platform.libc_ver()[0] != "glibc":
+    if "malloc" in os.environ.get("LD_PRELOAD", "") or platform.libc_ver()[0] != "glibc":
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt
