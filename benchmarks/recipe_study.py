@@ -66,9 +66,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def variant_config(name: str, seed: int, epochs: int, dataset: str) -> Config:
     if name == DEFAULT_NAME:
         return Config(seed=seed, epochs=epochs, dataset=dataset)
-    if name in GANLAB_VARIANTS or name in CANDIDATES:
-        changes = GANLAB_VARIANTS.get(name) or CANDIDATES[name]
-        return Config(**changes, seed=seed, epochs=epochs, dataset=dataset)
+    from_ganlab = {**GANLAB_VARIANTS, **CANDIDATES}
+    if name in from_ganlab:
+        return Config(**from_ganlab[name], seed=seed, epochs=epochs, dataset=dataset)
     return Config(**{**COURSE, **VARIANTS[name]}, seed=seed, epochs=epochs, dataset=dataset)
 
 
