@@ -8,7 +8,8 @@ gets no gradient there, and the bottom and right edges of its samples stay grey.
 default recipe with ``discriminator_that_sees_every_pixel`` (4x4 windows: the same 13x13 output, every
 later block unchanged) for ``--epochs`` epochs from ``--seed``, then prints each edge's mean
 brightness ([0, 1]) and the Frechet distance, on ``--n`` samples, beside the shipped reference run
-(``make train``'s 20 epochs of the default network, the same seed) and real MNIST. Asserts nothing.
+(``make train``'s 20 epochs of the default network, the same seed, its last weights: both sample
+their last weights, ``ema_decay=0``) and real MNIST. Asserts nothing.
 Taught in notebooks/next/gan_clinic (section 13).
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--out", type=Path, default=Path("runs/frame_fix"))
     args = ap.parse_args(argv)
-    cfg = Config(epochs=args.epochs, seed=args.seed)
+    cfg = Config(epochs=args.epochs, seed=args.seed, ema_decay=0.0)  # last weights, as reference_generator("mnist")
     checkpoint = args.out / "checkpoint.pt"
     start = time.perf_counter()
     if not checkpoint.is_file():

@@ -1,8 +1,9 @@
 """Which training recipe gives the best MNIST digits? One change at a time, several seeds.
 
 Two families of rows. From the course's recipe as its notes have it (lr 0.002, real pixels in
-[0, 1], RandomRotation(+-20), BatchNorm scales drawn from N(0, 0.02)), one change each; and from
-ganlab's default ``Config()``, one course choice (or speed option) put back each. Each run trains
+[0, 1], RandomRotation(+-20), BatchNorm scales drawn from N(0, 0.02), the last weights sampled), one
+change each; and from ganlab's recipe as the study found it (``Config(ema_decay=0)``), one course
+choice (or option) put back each. The study chose its EMA row as today's ``Config()``. Each run trains
 from scratch, its 2,000-sample distance tracked per epoch, then ``ganlab.metrics.evaluate`` scores
 10,000 samples with the project's own classifier. Prints mean +- spread (half the range over seeds)
 per variant, and a Markdown table for the README.
@@ -32,7 +33,8 @@ from ganlab.games import generator_from_checkpoint
 from ganlab.metrics import evaluate
 from ganlab.session import train
 
-COURSE = dict(lr=0.002, normalize=False, rotation=20.0, bn_gamma_mean=0.0)
+#: The course notes' recipe; the course samples its generator's last weights (no average).
+COURSE = dict(lr=0.002, normalize=False, rotation=20.0, bn_gamma_mean=0.0, ema_decay=0.0)
 #: One change from the course notes' recipe each.
 VARIANTS = {
     "course recipe (notes)": {},
@@ -43,8 +45,10 @@ VARIANTS = {
     "one-sided label smoothing 0.1": dict(label_smoothing=0.1),
     "EMA of G's weights (0.999)": dict(ema_decay=0.999),
 }
-DEFAULT_NAME = "ganlab default Config()"
-#: One course choice (or option) put back into ganlab's default each.
+#: ganlab's recipe as the study found it: ``Config()`` then sampled the last weights. The study's ganlab rows
+#: each put one course choice (or option) back into it; its EMA row won, and became ``Config()``.
+BASE_NAME = "ganlab before the study (EMA off)"
+BEFORE_STUDY = dict(ema_decay=0.0)
 GANLAB_VARIANTS = {
     "ganlab + rotation 20": dict(rotation=20.0),
     "ganlab + lr 0.002": dict(lr=0.002),
@@ -52,23 +56,22 @@ GANLAB_VARIANTS = {
     "ganlab + EMA 0.999": dict(ema_decay=0.999),
     "ganlab + reuse fakes": dict(reuse_fakes=True),
 }
-#: The two rows whose means beat the default's by more than its seed spread at 20 epochs, together: to be
-#: measured before either becomes the default (README, "The recipe study").
+#: The row that is today's ``Config()`` (a test checks it), which ``--variants default`` runs.
+DEFAULT_NAME = "ganlab + EMA 0.999"
+#: The two rows whose means beat the study's base by more than its seed spread, together.
 CANDIDATES = {
     "ganlab + EMA 0.999 + course BatchNorm init": dict(ema_decay=0.999, bn_gamma_mean=0.0),
 }
-ROWS = [*VARIANTS, DEFAULT_NAME, *GANLAB_VARIANTS, *CANDIDATES]
+ROWS = [*VARIANTS, BASE_NAME, *GANLAB_VARIANTS, *CANDIDATES]
 #: The rows that decide the defaults (issue "Fast where learners train"): the study's default set.
-STUDY = ["course recipe (notes)", "lr 2e-4", "pixels in [-1, 1]", "rotation off", DEFAULT_NAME, *GANLAB_VARIANTS]
+STUDY = ["course recipe (notes)", "lr 2e-4", "pixels in [-1, 1]", "rotation off", BASE_NAME, *GANLAB_VARIANTS]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def variant_config(name: str, seed: int, epochs: int, dataset: str) -> Config:
-    if name == DEFAULT_NAME:
-        return Config(seed=seed, epochs=epochs, dataset=dataset)
-    from_ganlab = {**GANLAB_VARIANTS, **CANDIDATES}
+    from_ganlab = {BASE_NAME: {}, **GANLAB_VARIANTS, **CANDIDATES}
     if name in from_ganlab:
-        return Config(**from_ganlab[name], seed=seed, epochs=epochs, dataset=dataset)
+        return Config(**{**BEFORE_STUDY, **from_ganlab[name]}, seed=seed, epochs=epochs, dataset=dataset)
     return Config(**{**COURSE, **VARIANTS[name]}, seed=seed, epochs=epochs, dataset=dataset)
 
 
@@ -90,7 +93,7 @@ def run_one(name: str, seed: int, args) -> dict:
 
 
 def row_name(choice: str) -> str:
-    """A row's name from its number in ROWS, its name, or "default"."""
+    """A row's name from its number in ROWS, its name, or "default" (the row that is today's Config())."""
     if choice.isdigit() and int(choice) < len(ROWS):
         return ROWS[int(choice)]
     if choice == "default":
@@ -114,7 +117,8 @@ def table(rows: list[dict], names: list[str]) -> str:
     for name in names:
         runs = [r for r in rows if r["variant"] == name]
         if runs:
-            lines.append(f"| {name} | {spread([r['frechet'] for r in runs], 1)} | "
+            label = f"**{name} = today's Config()**" if name == DEFAULT_NAME else name
+            lines.append(f"| {label} | {spread([r['frechet'] for r in runs], 1)} | "
                          f"{spread([r['modes'] for r in runs], 1)} | {spread([r['confidence'] for r in runs], 3)} | "
                          f"{len(runs)} |")
     return "\n".join(lines)
@@ -127,7 +131,7 @@ def main(argv=None) -> int:
     parser.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist")
     parser.add_argument("--n", type=int, default=10_000, help="samples scored per run")
     parser.add_argument("--variants", nargs="+", default=None,
-                        help="rows to run, by number or name ('default' for ganlab's); default: the STUDY rows")
+                        help="rows to run, by number or name ('default': today's Config()); default: the STUDY rows")
     parser.add_argument("--list", action="store_true", help="list the rows with their numbers and stop")
     parser.add_argument("--out", default="runs/recipe_study", help="where the runs' checkpoints go meanwhile")
     parser.add_argument("--results", type=Path, default=None, help="the results file (default: benchmarks/results/)")

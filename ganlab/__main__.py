@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder: the colour transparent pixels are put on (a name or #rrggbb; default white)")
     train.add_argument("--gp-weight", type=float, default=10.0, help="wgan-gp: the gradient penalty's weight")
     train.add_argument("--rotation", type=float, default=0.0, help="RandomRotation degrees (course: 20)")
+    train.add_argument("--ema-decay", type=float, default=None,
+                       help="sample from an average of G's weights (default: 0.999 for dcgan, else 0); 0: last weights")
     train.add_argument("--keep-best", action="store_true",
                        help="also keep the epoch with the lowest Frechet distance as checkpoint_best.pt")
     train.add_argument("--patience", type=_positive_int, default=None,

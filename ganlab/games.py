@@ -78,8 +78,9 @@ def discriminator_from_checkpoint(path, device="cpu"):
 def reference_generator(dataset: str = "mnist", device="cpu"):
     """The generator of ganlab's shipped known-good run (``ganlab.history.reference_run``), in eval mode.
 
-    "mnist" is ``make train``'s 20-epoch run of the default recipe (weights stored as float16, loaded as
-    float32), so a notebook can show or steer a trained DCGAN without training one first.
+    "mnist-ema" is ``make train``'s 20-epoch run of the default recipe, its weight-averaged generator;
+    "mnist" the same run's last weights (``reference_run`` says which notebook uses which). Weights stored
+    as float16, loaded as float32, so a notebook can show or steer a trained DCGAN without training one.
     Taught in notebooks/next/.
     """
     path = REFERENCE_RUNS / f"{dataset}_G.pt"

@@ -158,10 +158,16 @@ def _json_number(value: float) -> float | None:
 def reference_run(dataset: str = "mnist") -> History:
     """The per-epoch numbers (no samples) of a known-good run of ganlab's default recipe.
 
-    "mnist" is ``make train``'s run (20 epochs of the default recipe, seed 0), shipped with the package so any
-    notebook can draw it beside its own run without running 07 first: on Colab each notebook has
-    a runtime of its own. One run, not a band: another seed reads a few points differently.
-    Taught in notebook 08.
+    Shipped with the package so any notebook can draw a run beside its own without running 07 first:
+    on Colab each notebook has a runtime of its own. Two, from ``make train`` (20 epochs, seed 0):
+
+    * "mnist-ema": today's default, sampling the average of G's weights (``Config().ema_decay``).
+      Notebook 08 and the clinic draw it beside their own runs, which sample the same way.
+    * "mnist": the same training sampled from its last weights (``ema_decay=0``, ganlab's default
+      before the recipe study; EMA only watches, so the networks trained are the same ones). The
+      family's other models sample their last weights, so notebooks/next/ set them beside this.
+
+    One run, not a band: another seed reads a few points differently. Taught in notebook 08.
     """
     path = REFERENCE_RUNS / f"{dataset}.json"
     if not path.is_file():
@@ -221,4 +227,5 @@ def reference_band(dataset: str = "mnist") -> ReferenceBand:
     if not runs:
         runs = {record["config"].get("seed", 0): reference_run(dataset).frechet}
     seeds = len(runs)
-    return ReferenceBand(runs, band.get("floor"), f"default recipe, {seeds} seed{'s' if seeds > 1 else ''}")
+    recipe = "default recipe" if record["config"].get("ema_decay") else "default recipe, last weights"
+    return ReferenceBand(runs, band.get("floor"), f"{recipe}, {seeds} seed{'s' if seeds > 1 else ''}")

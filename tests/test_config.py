@@ -10,7 +10,16 @@ def test_defaults_follow_the_course_with_the_sound_lr():
     assert (cfg.lr, cfg.beta_1, cfg.beta_2) == (2e-4, 0.5, 0.99)
     assert cfg.rotation == 0 and cfg.dataset == "mnist" and cfg.device == "auto"
     assert "0.002" in Config.__doc__ and "rotation" in Config.__doc__
-    assert cfg.normalize and cfg.bn_gamma_mean == 1.0 and cfg.ema_decay == 0.0  # the recipe study's switches
+    assert cfg.normalize and cfg.bn_gamma_mean == 1.0 and cfg.ema_decay == 0.999  # the recipe study's switches
+
+
+def test_only_the_dcgan_samples_an_average_by_default_and_a_given_decay_wins():
+    assert {model: Config.for_model(model, data_dir="x").ema_decay for model in ("dcgan", "cdcgan", "wgan-gp", "mlp",
+            "dcgan64")} == {"dcgan": 0.999, "cdcgan": 0.0, "wgan-gp": 0.0, "mlp": 0.0, "dcgan64": 0.0}
+    assert Config(ema_decay=0.0).ema_decay == 0.0 and Config(model="cdcgan", ema_decay=0.99).ema_decay == 0.99
+    assert Config.from_dict(Config().to_dict()) == Config()  # a saved Config keeps the decay it ran with
+    older = {k: v for k, v in Config().to_dict().items() if k != "ema_decay"}
+    assert Config.from_dict(older).ema_decay == 0.0  # saved before the field existed: it sampled its last weights
 
 
 @pytest.mark.parametrize("field, value, words", [

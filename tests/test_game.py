@@ -9,7 +9,7 @@ from ganlab.checkpoint import load_checkpoint
 from ganlab.config import Config
 from ganlab.data import SAMPLE_DIR, DeviceBatches
 from ganlab.game import DCGAN
-from ganlab.hooks import SaveCheckpoints, ScoreEachEpoch
+from ganlab.hooks import AverageGenerator, SaveCheckpoints, ScoreEachEpoch
 from ganlab.metrics import QualityTracker
 from ganlab.session import train
 from ganlab.train import Hook, fit
@@ -66,13 +66,16 @@ def test_gradient_penalty_is_zero_for_a_unit_gradient_and_grows_with_its_norm():
     assert gradient_penalty(linear, real, fake)[0].item() == pytest.approx(40.0, rel=1e-5)
 
 
-def test_fit_on_the_dcgan_game_is_what_train_runs(mnist_sample):
-    cfg = small_config(epochs=2)
+@pytest.mark.parametrize("ema_decay", [0.0, None])  # None: the DCGAN's default, which averages G's weights
+def test_fit_on_the_dcgan_game_is_what_train_runs(mnist_sample, ema_decay):
+    cfg = small_config(epochs=2, ema_decay=ema_decay)
     by_train = train(cfg, batches=DeviceBatches.from_config(cfg, mnist_sample(128)), track=0)
     game = DCGAN(cfg)
-    by_fit = fit(game, DeviceBatches.from_config(cfg, mnist_sample(128)), cfg.epochs)
+    hooks = [AverageGenerator(game, cfg.ema_decay, cfg.seed)] if cfg.ema_decay else []
+    by_fit = fit(game, DeviceBatches.from_config(cfg, mnist_sample(128)), cfg.epochs, hooks=hooks)
     assert by_fit.d_loss == by_train.d_loss and by_fit.g_loss == by_train.g_loss
     assert torch.equal(by_fit.samples[-1], by_train.samples[-1])
+    assert (game.G_ema is not None) == (ema_decay is None)
 
 
 class Recorder(Hook):

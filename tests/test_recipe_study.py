@@ -1,5 +1,6 @@
 """benchmarks/recipe_study.py compares what it says it compares, and prints what it measured."""
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ spec = importlib.util.spec_from_file_location("recipe_study", SCRIPT)
 study = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(study)
 
-COURSE_NOTES = dict(lr=0.002, normalize=False, rotation=20.0, bn_gamma_mean=0.0)
+COURSE_NOTES = dict(lr=0.002, normalize=False, rotation=20.0, bn_gamma_mean=0.0, ema_decay=0.0)
 
 
 def differences(cfg: Config, base: Config) -> dict:
@@ -30,21 +31,28 @@ def test_each_variant_changes_exactly_one_thing_from_the_course_recipe(name):
 
 
 @pytest.mark.parametrize("name", list(study.GANLAB_VARIANTS))
-def test_each_ganlab_row_changes_exactly_one_thing_from_the_default(name):
-    assert len(differences(study.variant_config(name, seed=0, epochs=5, dataset="mnist"), Config(epochs=5))) == 1
+def test_each_ganlab_row_changes_exactly_one_thing_from_the_studys_base(name):
+    base = study.variant_config(study.BASE_NAME, seed=0, epochs=5, dataset="mnist")
+    assert len(differences(study.variant_config(name, seed=0, epochs=5, dataset="mnist"), base)) == 1
+
+
+def test_the_studys_base_is_todays_default_sampling_its_last_weights():
+    base = study.variant_config(study.BASE_NAME, seed=0, epochs=20, dataset="mnist")
+    assert differences(base, Config()) == {"ema_decay": 0.0}
 
 
 def test_the_candidate_row_is_the_two_rows_that_beat_the_default_together():
     name, = study.CANDIDATES
     cfg = study.variant_config(name, seed=1, epochs=20, dataset="mnist")
+    base = study.variant_config(study.BASE_NAME, seed=1, epochs=20, dataset="mnist")
     ema = study.variant_config("ganlab + EMA 0.999", seed=1, epochs=20, dataset="mnist")
     bn = study.variant_config("ganlab + course BatchNorm init N(0, 0.02)", seed=1, epochs=20, dataset="mnist")
-    assert differences(cfg, Config(seed=1)) == {**differences(ema, Config(seed=1)), **differences(bn, Config(seed=1))}
-    assert len(differences(cfg, Config(seed=1))) == 2 and study.row_name("13") == name and name not in study.STUDY
+    assert differences(cfg, base) == {**differences(ema, base), **differences(bn, base)}
+    assert len(differences(cfg, base)) == 2 and study.row_name("13") == name and name not in study.STUDY
 
 
 def test_rows_are_chosen_by_number_or_name_and_the_study_set_is_the_issues():
-    assert study.row_name("7") == study.row_name("default") == study.DEFAULT_NAME
+    assert study.row_name("7") == study.BASE_NAME and study.row_name("default") == study.DEFAULT_NAME
     assert study.row_name("lr 2e-4") == "lr 2e-4"
     assert len(study.STUDY) == 10 and all(name in study.ROWS for name in study.STUDY)
     with pytest.raises(SystemExit):
@@ -53,7 +61,15 @@ def test_rows_are_chosen_by_number_or_name_and_the_study_set_is_the_issues():
 
 def test_the_default_row_is_ganlabs_default_config():
     cfg = study.variant_config(study.DEFAULT_NAME, seed=0, epochs=20, dataset="mnist")
-    assert cfg == Config()
+    assert cfg == Config() and cfg.ema_decay == 0.999
+
+
+def test_the_results_name_every_row_by_what_it_ran():
+    for line in (study.RESULTS / "recipe_study_mnist_20_epochs_cpu.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        cfg = study.variant_config(row["variant"], row["seed"], row["epochs"], row["dataset"])
+        assert {k: v for k, v in cfg.to_dict().items() if k != "data_dir"} == \
+            {k: v for k, v in row["config"].items() if k != "data_dir"}, row["variant"]
 
 
 def test_spread_is_the_mean_and_half_the_range():
@@ -65,7 +81,9 @@ def test_spread_is_the_mean_and_half_the_range():
 def test_table_has_one_row_per_variant_run_in_the_given_order():
     rows = [{"variant": v, "frechet": f, "modes": 10, "confidence": 0.9}
             for v, f in (("lr 2e-4", 10.0), ("lr 2e-4", 20.0), ("course recipe (notes)", 50.0))]
-    lines = study.table(rows, ["course recipe (notes)", "lr 2e-4", "rotation off"]).splitlines()
-    assert len(lines) == 4  # header, rule, and the two variants that have runs
+    rows.append({"variant": study.DEFAULT_NAME, "frechet": 9.0, "modes": 10, "confidence": 0.95})
+    lines = study.table(rows, ["course recipe (notes)", "lr 2e-4", "rotation off", study.DEFAULT_NAME]).splitlines()
+    assert len(lines) == 5  # header, rule, and the three variants that have runs
+    assert lines[4].startswith(f"| **{study.DEFAULT_NAME} = today's Config()** | 9.0 |")
     assert lines[2].startswith("| course recipe (notes) | 50.0 |") and lines[2].endswith("| 1 |")
     assert lines[3] == "| lr 2e-4 | 15.0 ± 5.0 | 10.0 ± 0.0 | 0.900 ± 0.000 | 2 |"

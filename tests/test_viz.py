@@ -133,5 +133,23 @@ def test_the_shipped_mnist_reference_run_is_a_whole_default_run():
     assert len(run) == cfg.epochs == 20 and run.tracked
     assert all(math.isfinite(x) for x in run.d_loss + run.g_loss + run.frechet)
     assert run.modes[-1] == 10 and run.frechet[-1] < run.frechet[0]
-    with pytest.raises(FileNotFoundError, match="No reference run for 'cifar': ganlab ships mnist"):
+    with pytest.raises(FileNotFoundError, match="No reference run for 'cifar': ganlab ships mnist, mnist-ema"):
         reference_run("cifar")
+
+
+def test_the_two_mnist_references_are_one_training_sampled_two_ways():
+    """"mnist-ema" is make train's run of today's default (the average of G's weights); "mnist" its last
+    weights. EMA only watches, so both trained the same networks: the same losses, epoch by epoch."""
+    import json
+
+    from ganlab.config import Config
+    from ganlab.history import REFERENCE_RUNS, reference_band, reference_run
+
+    recipe = {name: Config.from_dict(json.loads((REFERENCE_RUNS / f"{name}.json").read_text())["config"],
+                                     data_dir=None, device="auto") for name in ("mnist", "mnist-ema")}
+    assert recipe["mnist-ema"] == Config() and recipe["mnist"] == Config(ema_decay=0.0)
+    averaged, last = reference_run("mnist-ema"), reference_run("mnist")
+    assert averaged.d_loss == last.d_loss and averaged.g_loss == last.g_loss and averaged.d_real == last.d_real
+    assert averaged.frechet != last.frechet  # what each sampled and scored differs
+    assert reference_band("mnist-ema").label == "default recipe, 3 seeds"
+    assert reference_band("mnist").label == "default recipe, last weights, 3 seeds"

@@ -2,16 +2,19 @@
 scores on 10,000 samples, and its generator's weights.
 
 usage: python tools/make_reference_run.py CHECKPOINT [--name mnist] [--n 10000] [--band STUDY.jsonl]
-The MNIST one is `make train`'s run (20 epochs of the default recipe, seed 0), independent of
+The MNIST ones are `make train`'s run (20 epochs of the default recipe, seed 0), independent of
 notebook 07 so that rerunning a notebook never moves what the others compare with:
-    make train && python tools/make_reference_run.py runs/mnist/checkpoint.pt
-and commit ganlab/reference_runs/mnist.json and mnist_G.pt
+    make train && python tools/make_reference_run.py runs/mnist/checkpoint.pt --name mnist-ema --band STUDY
+for today's default (the weight-averaged generator), and, for the last weights (``ema_decay=0``: the same
+training, as EMA only watches), ``make train ARGS="--ema-decay 0 --out runs/last"`` and ``--name mnist``;
+commit ganlab/reference_runs/NAME.json and NAME_G.pt
 (ganlab.history.reference_run and ganlab.games.reference_generator read them). The weights are
 stored as float16 (half the size; the images they draw differ from float32's by under 1/100 of a
 grey level, far below what the scores notice), the scores are those of the float32 generator.
-``--band`` adds the per-epoch tracked distances of the recipe study's runs of the default recipe
-(benchmarks/recipe_study.py), one per seed, for the band ``ganlab.history.reference_band`` draws; the
-floor (2,000 real training images against the test set, as ``train`` tracks) is measured here.
+``--band`` adds the per-epoch tracked distances of the recipe study's runs of the checkpoint's recipe
+(benchmarks/recipe_study.py; every field but the seed alike), one per seed, for the band
+``ganlab.history.reference_band`` draws; the floor (2,000 real training images against the test set, as
+``train`` tracks) is measured here.
 """
 from __future__ import annotations
 
@@ -29,8 +32,13 @@ from ganlab.games import generator_from_checkpoint  # noqa: E402
 from ganlab.history import REFERENCE_RUNS, History  # noqa: E402
 from ganlab.metrics import TRACK_SAMPLES, evaluate, reference  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from recipe_study import DEFAULT_NAME  # noqa: E402
+#: Fields that may differ between a study run and the checkpoint for the run to join the band.
+NOT_THE_RECIPE = ("seed", "data_dir", "device")
+
+
+def same_recipe(a: dict, b: dict) -> bool:
+    return {k: v for k, v in a.items() if k not in NOT_THE_RECIPE} == \
+        {k: v for k, v in b.items() if k not in NOT_THE_RECIPE}
 
 
 def main(argv=None) -> int:
@@ -38,7 +46,7 @@ def main(argv=None) -> int:
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("--name", default=None, help="file name under ganlab/reference_runs/ (default: the dataset)")
     ap.add_argument("--n", type=int, default=10_000, help="samples the final scores are taken on")
-    ap.add_argument("--band", type=Path, default=None, help="recipe study results whose default rows make the band")
+    ap.add_argument("--band", type=Path, default=None, help="study results: runs of this recipe make the band")
     args = ap.parse_args(argv)
     state = load_checkpoint(args.checkpoint)
     history = History.from_dict(state["history"])
@@ -51,7 +59,7 @@ def main(argv=None) -> int:
             "runs": {str(cfg.seed): history.frechet}}
     if args.band:
         for row in map(json.loads, args.band.read_text().splitlines()):
-            if row["variant"] == DEFAULT_NAME and row.get("tracked_frechet") and row["epochs"] == len(history):
+            if same_recipe(row["config"], state["config"]) and row.get("tracked_frechet"):
                 band["runs"][str(row["seed"])] = row["tracked_frechet"]
     record = {"about": f"a {len(history)}-epoch run of ganlab's {cfg.model} on {cfg.dataset}: per-epoch numbers "
                        f"(distance on 2,000 tracked samples) and the last epoch's scores on {args.n:,} samples",
