@@ -13,8 +13,10 @@ which computes less). Prints seconds per epoch for each, first epoch apart from 
 variant's ratio to the course loop, and the fraction of the floor (the step's FLOPs at this CPU's
 theoretical peak, benchmarks/flops.py); with --cli-epochs, also the wall time of
 ``python -m ganlab train --epochs N`` from process start to its last checkpoint. The seconds are
-the training alone: the per-epoch quality scores (track) are off here. The course loop runs first, before
-ganlab has set anything for the whole process (threads, glibc's malloc), then "plain", then the rest.
+the training alone: the per-epoch quality scores (track) are off here, and so is the average of G's
+weights (``ema_decay=0``; its cost: benchmarks/ema_cost.py); the CLI's wall time includes both.
+The course loop runs first, before ganlab has set anything for the whole process (threads, glibc's
+malloc), then "plain", then the rest.
 Needs the full MNIST (GANLAB_DATA_DIR or --data-dir). Prints figures; asserts nothing.
 """
 from __future__ import annotations
@@ -134,7 +136,9 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", nargs="*", default=["default", "plain"], choices=sorted(VARIANTS),
                     help="ganlab variants to time (default: default plain)")
     args = ap.parse_args(argv)
-    cfg = Config(epochs=args.epochs, device=args.device, data_dir=args.data_dir)
+    # The step and the loop, as the course has them: the average of G's weights that the DCGAN's default also keeps
+    # is timed apart (benchmarks/ema_cost.py), so these figures stay comparable with the course loop's.
+    cfg = Config(epochs=args.epochs, device=args.device, data_dir=args.data_dir, ema_decay=0.0)
     device = str(cfg.torch_device)
     root = str(dataset_root(cfg, download=False))
     name = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"CPU, {torch.get_num_threads()} threads"

@@ -107,7 +107,7 @@ class Config:
     background: str = "white"  # folder: the colour transparent pixels are composited onto (a name or #rrggbb)
 
     def __post_init__(self) -> None:
-        if self.ema_decay is None:
+        if self.ema_decay is None:  # resolved once: dataclasses.replace(cfg, model=...) keeps this number
             self.ema_decay = EMA_DEFAULTS.get(self.model, 0.0)
         for name in NUMBER_FIELDS:
             value = getattr(self, name)

@@ -156,7 +156,7 @@ def _json_number(value: float) -> float | None:
 
 
 def reference_run(dataset: str = "mnist") -> History:
-    """The per-epoch numbers (no samples) of a known-good run of ganlab's default recipe.
+    """The per-epoch numbers (no samples) of a shipped known-good run: "mnist" or "mnist-ema" (below).
 
     Shipped with the package so any notebook can draw a run beside its own without running 07 first:
     on Colab each notebook has a runtime of its own. Two, from ``make train`` (20 epochs, seed 0):
@@ -216,8 +216,8 @@ class ReferenceBand:
 
 
 def reference_band(dataset: str = "mnist") -> ReferenceBand:
-    """The band of known-good runs shipped for ``dataset`` (``reference_run``'s JSON, with the seeds
-    of the recipe study where they were measured). Taught in notebooks/next/gan_clinic."""
+    """The band of known-good runs shipped as ``dataset`` ("mnist" or "mnist-ema": ``reference_run``'s JSON,
+    with the seeds of the recipe study where they were measured). Taught in notebooks/next/gan_clinic."""
     path = REFERENCE_RUNS / f"{dataset}.json"
     if not path.is_file():
         reference_run(dataset)  # raises, naming what is shipped

@@ -101,8 +101,10 @@ def check_resume_config(cfg: Config, saved: dict, path) -> None:
     if differing:
         was = ", ".join(f"{name}={getattr(saved_cfg, name)!r}" for name in differing)
         now = ", ".join(f"{name}={getattr(cfg, name)!r}" for name in differing)
+        hint = (" A run saved before the DCGAN's default sampled an average of G's weights has ema_decay=0.0: "
+                "pass Config(ema_decay=0.0), or --ema-decay 0." if differing == ["ema_decay"] else "")
         raise ValueError(f"{path} was trained with {was}, not {now}: resume with the same values "
-                         f"(only {', '.join(RESUMABLE_CHANGES)} may change).")
+                         f"(only {', '.join(RESUMABLE_CHANGES)} may change).{hint}")
 
 
 def check_resumable(state: dict, cfg: Config, game_name: str, path) -> None:

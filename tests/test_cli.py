@@ -46,6 +46,7 @@ def test_missing_data_falls_back_to_the_sample_in_one_line(tmp_path, capsys, mon
     (["train", "--epochs", "0"], "--epochs: must be a positive whole number"),
     (["train", "--dataset", "cifar"], "invalid choice: 'cifar'"),
     (["train", "--lr", "3"], "lr must be between 0 and 1"),
+    (["train", "--ema-decay", "1"], "ema_decay must be in [0, 1)"),
     (["sample", "--checkpoint", "nope.pt"], "No checkpoint at nope.pt"),
     (["sample"], "the following arguments are required: --checkpoint"),
     (["fly"], "invalid choice: 'fly'"),
@@ -100,3 +101,18 @@ def test_in_quick_mode_the_data_line_names_the_committed_sample(monkeypatch):
     cfg = Config(data_dir="/nowhere")
     line = data_origin(cfg, load_dataset(cfg).raw_folder)
     assert str(SAMPLE_DIR / "MNIST" / "raw") in line and "/nowhere" not in line
+
+
+def test_ema_decay_on_the_command_line_and_resuming_a_run_that_sampled_its_last_weights(tmp_path, capsys):
+    from ganlab.checkpoint import load_checkpoint
+
+    common = ["train", "--out", str(tmp_path), "--data-dir", str(SAMPLE_DIR), "--device", "cpu", "--no-progress"]
+    assert main([*common, "--epochs", "1", "--ema-decay", "0"]) == 0
+    state = load_checkpoint(tmp_path / "mnist" / "checkpoint.pt")
+    assert state["config"]["ema_decay"] == 0.0 and "G_ema" not in state
+    capsys.readouterr()
+    with pytest.raises(SystemExit):  # today's default averages G's weights: another recipe, refused in one line
+        main([*common, "--epochs", "2", "--resume"])
+    assert "pass Config(ema_decay=0.0), or --ema-decay 0" in capsys.readouterr().err.strip().splitlines()[-1]
+    assert main([*common, "--epochs", "2", "--resume", "--ema-decay", "0"]) == 0
+    assert load_checkpoint(tmp_path / "mnist" / "checkpoint.pt")["epoch"] == 2

@@ -75,7 +75,7 @@ def test_fit_on_the_dcgan_game_is_what_train_runs(mnist_sample, ema_decay):
     by_fit = fit(game, DeviceBatches.from_config(cfg, mnist_sample(128)), cfg.epochs, hooks=hooks)
     assert by_fit.d_loss == by_train.d_loss and by_fit.g_loss == by_train.g_loss
     assert torch.equal(by_fit.samples[-1], by_train.samples[-1])
-    assert (game.G_ema is not None) == (ema_decay is None)
+    assert cfg.ema_decay == (0.999 if ema_decay is None else 0.0) and (game.G_ema is not None) == bool(cfg.ema_decay)
 
 
 class Recorder(Hook):

@@ -41,7 +41,7 @@ def test_the_studys_base_is_todays_default_sampling_its_last_weights():
     assert differences(base, Config()) == {"ema_decay": 0.0}
 
 
-def test_the_candidate_row_is_the_two_rows_that_beat_the_default_together():
+def test_the_candidate_row_is_the_two_rows_that_beat_the_studys_base_together():
     name, = study.CANDIDATES
     cfg = study.variant_config(name, seed=1, epochs=20, dataset="mnist")
     base = study.variant_config(study.BASE_NAME, seed=1, epochs=20, dataset="mnist")

@@ -120,16 +120,17 @@ def test_history_json_round_trips_the_numbers_nan_included():
     assert back.frechet[0] == 10.0 and math.isnan(back.frechet[1]) and back.frechet[2] == 8.0
 
 
-def test_the_shipped_mnist_reference_run_is_a_whole_default_run():
+@pytest.mark.parametrize("name", ["mnist", "mnist-ema"])
+def test_each_shipped_mnist_reference_run_is_a_whole_20_epoch_run(name):
     import json
 
     from ganlab.config import Config
     from ganlab.history import REFERENCE_RUNS, reference_run
 
-    record = json.loads((REFERENCE_RUNS / "mnist.json").read_text())
+    record = json.loads((REFERENCE_RUNS / f"{name}.json").read_text())
     assert record["made_by"].startswith("python tools/make_reference_run.py ")
     cfg = Config.from_dict(record["config"])
-    run = reference_run("mnist")
+    run = reference_run(name)
     assert len(run) == cfg.epochs == 20 and run.tracked
     assert all(math.isfinite(x) for x in run.d_loss + run.g_loss + run.frechet)
     assert run.modes[-1] == 10 and run.frechet[-1] < run.frechet[0]

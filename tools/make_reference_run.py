@@ -4,10 +4,12 @@ scores on 10,000 samples, and its generator's weights.
 usage: python tools/make_reference_run.py CHECKPOINT [--name mnist] [--n 10000] [--band STUDY.jsonl]
 The MNIST ones are `make train`'s run (20 epochs of the default recipe, seed 0), independent of
 notebook 07 so that rerunning a notebook never moves what the others compare with:
-    make train && python tools/make_reference_run.py runs/mnist/checkpoint.pt --name mnist-ema --band STUDY
-for today's default (the weight-averaged generator), and, for the last weights (``ema_decay=0``: the same
-training, as EMA only watches), ``make train ARGS="--ema-decay 0 --out runs/last"`` and ``--name mnist``;
-commit ganlab/reference_runs/NAME.json and NAME_G.pt
+    make train && python tools/make_reference_run.py runs/mnist/checkpoint.pt --band STUDY
+writes mnist-ema, today's default (the weight-averaged generator); for "mnist", the last weights (``ema_decay=0``:
+the same training, as EMA only watches):
+    make train ARGS="--ema-decay 0 --out runs/last"
+    python tools/make_reference_run.py runs/last/mnist/checkpoint.pt --band STUDY
+(STUDY: benchmarks/results/recipe_study_mnist_20_epochs_cpu.jsonl); commit ganlab/reference_runs/NAME.json and NAME_G.pt
 (ganlab.history.reference_run and ganlab.games.reference_generator read them). The weights are
 stored as float16 (half the size; the images they draw differ from float32's by under 1/100 of a
 grey level, far below what the scores notice), the scores are those of the float32 generator.
@@ -28,6 +30,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from ganlab.checkpoint import load_checkpoint  # noqa: E402
+from ganlab.config import Config  # noqa: E402
 from ganlab.games import generator_from_checkpoint  # noqa: E402
 from ganlab.history import REFERENCE_RUNS, History  # noqa: E402
 from ganlab.metrics import TRACK_SAMPLES, evaluate, reference  # noqa: E402
@@ -36,21 +39,28 @@ from ganlab.metrics import TRACK_SAMPLES, evaluate, reference  # noqa: E402
 NOT_THE_RECIPE = ("seed", "data_dir", "device")
 
 
-def same_recipe(a: dict, b: dict) -> bool:
-    return {k: v for k, v in a.items() if k not in NOT_THE_RECIPE} == \
-        {k: v for k, v in b.items() if k not in NOT_THE_RECIPE}
+def recipe(config: dict) -> dict:
+    """A saved Config's fields as today's Config reads them (older names, missing fields), less NOT_THE_RECIPE."""
+    values = Config.from_dict(config, device="auto").to_dict()
+    return {k: v for k, v in values.items() if k not in NOT_THE_RECIPE}
+
+
+def default_name(config: dict) -> str:
+    """The dataset's name, with "-ema" for a run that sampled the average of G's weights."""
+    cfg = Config.from_dict(config, device="auto")
+    return cfg.dataset + ("-ema" if cfg.ema_decay else "")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("checkpoint", type=Path)
-    ap.add_argument("--name", default=None, help="file name under ganlab/reference_runs/ (default: the dataset)")
+    ap.add_argument("--name", default=None, help="file in ganlab/reference_runs/ (default: dataset, -ema if averaged)")
     ap.add_argument("--n", type=int, default=10_000, help="samples the final scores are taken on")
     ap.add_argument("--band", type=Path, default=None, help="study results: runs of this recipe make the band")
     args = ap.parse_args(argv)
     state = load_checkpoint(args.checkpoint)
     history = History.from_dict(state["history"])
-    name = args.name or state["config"]["dataset"]
+    name = args.name or default_name(state["config"])
     command = f"python tools/make_reference_run.py {args.checkpoint.as_posix()}" + (
         f" --name {args.name}" if args.name else "") + (f" --band {args.band.as_posix()}" if args.band else "")
     G, cfg = generator_from_checkpoint(args.checkpoint)
@@ -59,8 +69,10 @@ def main(argv=None) -> int:
             "runs": {str(cfg.seed): history.frechet}}
     if args.band:
         for row in map(json.loads, args.band.read_text().splitlines()):
-            if same_recipe(row["config"], state["config"]) and row.get("tracked_frechet"):
+            if recipe(row["config"]) == recipe(state["config"]) and len(row.get("tracked_frechet", [])) == len(history):
                 band["runs"][str(row["seed"])] = row["tracked_frechet"]
+        if len(band["runs"]) == 1:
+            print(f"warning: no run of this recipe in {args.band}: the band holds this run alone")
     record = {"about": f"a {len(history)}-epoch run of ganlab's {cfg.model} on {cfg.dataset}: per-epoch numbers "
                        f"(distance on 2,000 tracked samples) and the last epoch's scores on {args.n:,} samples",
               "made_by": command, "config": state["config"], "evaluation": {"n": args.n, **scores}, "band": band,
