@@ -155,7 +155,7 @@ def _json_number(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def reference_run(dataset: str = "mnist") -> History:
+def reference_run(name: str = "mnist") -> History:
     """The per-epoch numbers (no samples) of a shipped known-good run: "mnist" or "mnist-ema" (below).
 
     Shipped with the package so any notebook can draw a run beside its own without running 07 first:
@@ -169,22 +169,22 @@ def reference_run(dataset: str = "mnist") -> History:
 
     One run, not a band: another seed reads a few points differently. Taught in notebook 08.
     """
-    path = REFERENCE_RUNS / f"{dataset}.json"
+    path = REFERENCE_RUNS / f"{name}.json"
     if not path.is_file():
         shipped = sorted(p.stem for p in REFERENCE_RUNS.glob("*.json"))
-        raise FileNotFoundError(f"No reference run for {dataset!r}: ganlab ships {', '.join(shipped) or 'none'}.")
+        raise FileNotFoundError(f"No reference run named {name!r}: ganlab ships {', '.join(shipped) or 'none'}.")
     return History.from_rows(json.loads(path.read_text())["epochs"])
 
 
-def reference_scores(dataset: str = "mnist") -> dict:
-    """The last epoch's scores of ``reference_run(dataset)`` on 10,000 samples (``evaluate``'s keys and ``n``).
+def reference_scores(name: str = "mnist") -> dict:
+    """The last epoch's scores of ``reference_run(name)`` on 10,000 samples (``evaluate``'s keys and ``n``).
 
     Lets a notebook set its own generator beside the reference run's without training that one again.
     Taught in notebooks/next/.
     """
-    path = REFERENCE_RUNS / f"{dataset}.json"
+    path = REFERENCE_RUNS / f"{name}.json"
     if not path.is_file():
-        reference_run(dataset)  # raises, naming what is shipped
+        reference_run(name)  # raises, naming what is shipped
     record = json.loads(path.read_text())
     if "evaluation" not in record:
         raise ValueError(f"{path} has no scores: rewrite it with tools/make_reference_run.py.")
@@ -215,17 +215,17 @@ class ReferenceBand:
         return [max(self._column(e), default=math.nan) for e in range(self.epochs())]
 
 
-def reference_band(dataset: str = "mnist") -> ReferenceBand:
-    """The band of known-good runs shipped as ``dataset`` ("mnist" or "mnist-ema": ``reference_run``'s JSON,
+def reference_band(name: str = "mnist") -> ReferenceBand:
+    """The band of known-good runs shipped as ``name`` ("mnist" or "mnist-ema": ``reference_run``'s JSON,
     with the seeds of the recipe study where they were measured). Taught in notebooks/next/gan_clinic."""
-    path = REFERENCE_RUNS / f"{dataset}.json"
+    path = REFERENCE_RUNS / f"{name}.json"
     if not path.is_file():
-        reference_run(dataset)  # raises, naming what is shipped
+        reference_run(name)  # raises, naming what is shipped
     record = json.loads(path.read_text())
     band = record.get("band", {})
     runs = {int(seed): [math.nan if d is None else d for d in values] for seed, values in band.get("runs", {}).items()}
     if not runs:
-        runs = {record["config"].get("seed", 0): reference_run(dataset).frechet}
+        runs = {record["config"].get("seed", 0): reference_run(name).frechet}
     seeds = len(runs)
     recipe = "default recipe" if record["config"].get("ema_decay") else "default recipe, last weights"
     return ReferenceBand(runs, band.get("floor"), f"{recipe}, {seeds} seed{'s' if seeds > 1 else ''}")

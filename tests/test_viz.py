@@ -134,7 +134,7 @@ def test_each_shipped_mnist_reference_run_is_a_whole_20_epoch_run(name):
     assert len(run) == cfg.epochs == 20 and run.tracked
     assert all(math.isfinite(x) for x in run.d_loss + run.g_loss + run.frechet)
     assert run.modes[-1] == 10 and run.frechet[-1] < run.frechet[0]
-    with pytest.raises(FileNotFoundError, match="No reference run for 'cifar': ganlab ships mnist, mnist-ema"):
+    with pytest.raises(FileNotFoundError, match="No reference run named 'cifar': ganlab ships mnist, mnist-ema"):
         reference_run("cifar")
 
 
