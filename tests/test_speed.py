@@ -185,6 +185,24 @@ def test_freed_memory_is_left_alone_without_glibc_or_under_another_allocator(mon
     assert keep_freed_memory() is False
 
 
+def test_every_malloc_setting_is_tried_even_after_one_is_refused(monkeypatch):
+    import ganlab.speed
+
+    calls = []
+
+    class FakeLibc:
+        @staticmethod
+        def mallopt(param, value):
+            calls.append(param)
+            return 0 if len(calls) == 1 else 1  # glibc returns 1 on success; refuse the first
+
+    monkeypatch.setattr(ganlab.speed.platform, "libc_ver", lambda: ("glibc", "2.36"))
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    monkeypatch.setattr(ganlab.speed.ctypes, "CDLL", lambda name: FakeLibc())
+    assert keep_freed_memory() is False
+    assert calls == [ganlab.speed.M_MMAP_THRESHOLD, ganlab.speed.M_TRIM_THRESHOLD, ganlab.speed.M_TOP_PAD]
+
+
 def test_threads_are_lowered_to_the_usable_cores_never_raised(monkeypatch):
     import ganlab.speed
 
