@@ -155,6 +155,15 @@ def _json_number(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _reference_record(name: str) -> dict:
+    """The JSON a shipped reference run is stored as, or one clear error naming what ganlab ships."""
+    path = REFERENCE_RUNS / f"{name}.json"
+    if not path.is_file():
+        shipped = sorted(p.stem for p in REFERENCE_RUNS.glob("*.json"))
+        raise FileNotFoundError(f"No reference run named {name!r}: ganlab ships {', '.join(shipped) or 'none'}.")
+    return json.loads(path.read_text())
+
+
 def reference_run(name: str = "mnist") -> History:
     """The per-epoch numbers (no samples) of a shipped known-good run: "mnist" or "mnist-ema" (below).
 
@@ -169,11 +178,7 @@ def reference_run(name: str = "mnist") -> History:
 
     One run, not a band: another seed reads a few points differently. Taught in notebook 08.
     """
-    path = REFERENCE_RUNS / f"{name}.json"
-    if not path.is_file():
-        shipped = sorted(p.stem for p in REFERENCE_RUNS.glob("*.json"))
-        raise FileNotFoundError(f"No reference run named {name!r}: ganlab ships {', '.join(shipped) or 'none'}.")
-    return History.from_rows(json.loads(path.read_text())["epochs"])
+    return History.from_rows(_reference_record(name)["epochs"])
 
 
 def reference_scores(name: str = "mnist") -> dict:
@@ -182,12 +187,9 @@ def reference_scores(name: str = "mnist") -> dict:
     Lets a notebook set its own generator beside the reference run's without training that one again.
     Taught in notebooks/next/.
     """
-    path = REFERENCE_RUNS / f"{name}.json"
-    if not path.is_file():
-        reference_run(name)  # raises, naming what is shipped
-    record = json.loads(path.read_text())
+    record = _reference_record(name)
     if "evaluation" not in record:
-        raise ValueError(f"{path} has no scores: rewrite it with tools/make_reference_run.py.")
+        raise ValueError(f"Reference run {name!r} has no scores: rewrite it with tools/make_reference_run.py.")
     return record["evaluation"]
 
 
@@ -218,14 +220,11 @@ class ReferenceBand:
 def reference_band(name: str = "mnist") -> ReferenceBand:
     """The band of known-good runs shipped as ``name`` ("mnist" or "mnist-ema": ``reference_run``'s JSON,
     with the seeds of the recipe study where they were measured). Taught in notebooks/next/gan_clinic."""
-    path = REFERENCE_RUNS / f"{name}.json"
-    if not path.is_file():
-        reference_run(name)  # raises, naming what is shipped
-    record = json.loads(path.read_text())
+    record = _reference_record(name)
     band = record.get("band", {})
     runs = {int(seed): [math.nan if d is None else d for d in values] for seed, values in band.get("runs", {}).items()}
     if not runs:
-        runs = {record["config"].get("seed", 0): reference_run(name).frechet}
+        runs = {record["config"].get("seed", 0): History.from_rows(record["epochs"]).frechet}
     seeds = len(runs)
     recipe = "default recipe" if record["config"].get("ema_decay") else "default recipe, last weights"
     return ReferenceBand(runs, band.get("floor"), f"{recipe}, {seeds} seed{'s' if seeds > 1 else ''}")
