@@ -11,6 +11,7 @@ per variant, and a Markdown table for the README.
     python benchmarks/recipe_study.py                          # the study: 20 epochs, seeds 0 1 2, STUDY rows
     python benchmarks/recipe_study.py --variants default 0     # some rows, by name or number (--list)
     python benchmarks/recipe_study.py --epochs 3 --seeds 0     # a short look
+    python benchmarks/recipe_study.py --table                  # the README's table from the results file, nothing run
 
 Results go to benchmarks/results/recipe_study_DATASET_EPOCHS_epochs_DEVICE.jsonl (or --results), one
 line per run as it finishes; a rerun skips the runs it already has, so an interrupted study
@@ -66,6 +67,11 @@ ROWS = [*VARIANTS, BASE_NAME, *GANLAB_VARIANTS, *CANDIDATES]
 #: The rows that decide the defaults (issue "Fast where learners train"): the study's default set.
 STUDY = ["course recipe (notes)", "lr 2e-4", "pixels in [-1, 1]", "rotation off", BASE_NAME, *GANLAB_VARIANTS]
 RESULTS = Path(__file__).resolve().parent / "results"
+#: The rows of the table in the README and notebook 07 (after the marker below), in its order: the notes'
+#: recipe and its three one-change rows, then ganlab's rows. tests/test_recipe_study.py checks both
+#: pages hold what ``published_table()`` builds from the 20-epoch results, so a new run shows up there.
+PUBLISHED_ROWS = [*list(VARIANTS)[:4], BASE_NAME, *GANLAB_VARIANTS, *CANDIDATES]
+TABLE_MARKER = "<!-- RECIPE_TABLE -->"
 
 
 def variant_config(name: str, seed: int, epochs: int, dataset: str) -> Config:
@@ -111,17 +117,26 @@ def spread(values, digits: int = 2) -> str:
 
 
 def table(rows: list[dict], names: list[str]) -> str:
-    lines = ["| variant (one change from the course recipe, or from ganlab's) | Frechet distance | modes | "
-             "confidence | seeds |",
-             "|---|---|---|---|---|"]
+    """A Markdown table, one line per row name that has runs: mean ± half the range, and each seed's
+    distance (seed order), since one run far off the others moves a mean of three a long way."""
+    lines = ["| variant (one change from the course recipe, or from ganlab's) | Frechet distance | "
+             "each seed's distance | modes | confidence | seeds |",
+             "|---|---|---|---|---|---|"]
     for name in names:
-        runs = [r for r in rows if r["variant"] == name]
+        runs = sorted((r for r in rows if r["variant"] == name), key=lambda r: r["seed"])
         if runs:
             label = f"**{name} = today's Config()**" if name == DEFAULT_NAME else name
-            lines.append(f"| {label} | {spread([r['frechet'] for r in runs], 1)} | "
+            each = ", ".join(f"{r['frechet']:.1f}" for r in runs)
+            lines.append(f"| {label} | {spread([r['frechet'] for r in runs], 1)} | {each} | "
                          f"{spread([r['modes'] for r in runs], 1)} | {spread([r['confidence'] for r in runs], 3)} | "
-                         f"{len(runs)} |")
+                         f"{', '.join(str(r['seed']) for r in runs)} |")
     return "\n".join(lines)
+
+
+def published_table(results: Path = RESULTS / "recipe_study_mnist_20_epochs_cpu.jsonl") -> str:
+    """The README's table: every run in the 20-epoch results file, ``PUBLISHED_ROWS`` in order."""
+    rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    return table(rows, PUBLISHED_ROWS)
 
 
 def main(argv=None) -> int:
@@ -133,12 +148,17 @@ def main(argv=None) -> int:
     parser.add_argument("--variants", nargs="+", default=None,
                         help="rows to run, by number or name ('default': today's Config()); default: the STUDY rows")
     parser.add_argument("--list", action="store_true", help="list the rows with their numbers and stop")
+    parser.add_argument("--table", action="store_true",
+                        help="print the README's table (after its RECIPE_TABLE marker) from the results and stop")
     parser.add_argument("--out", default="runs/recipe_study", help="where the runs' checkpoints go meanwhile")
     parser.add_argument("--results", type=Path, default=None, help="the results file (default: benchmarks/results/)")
     args = parser.parse_args(argv)
     if args.list:
         for i, name in enumerate(ROWS):
             print(f"{i:>2}  {name}" + ("  (in the study)" if name in STUDY else ""))
+        return 0
+    if args.table:
+        print(published_table(*([args.results] if args.results else [])))
         return 0
     chosen = STUDY if args.variants is None else [row_name(v) for v in args.variants]
     out = Path(args.out)

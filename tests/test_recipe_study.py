@@ -84,11 +84,26 @@ def test_spread_is_the_mean_and_half_the_range():
 
 
 def test_table_has_one_row_per_variant_run_in_the_given_order():
-    rows = [{"variant": v, "frechet": f, "modes": 10, "confidence": 0.9}
-            for v, f in (("lr 2e-4", 10.0), ("lr 2e-4", 20.0), ("course recipe (notes)", 50.0))]
-    rows.append({"variant": study.DEFAULT_NAME, "frechet": 9.0, "modes": 10, "confidence": 0.95})
+    rows = [{"variant": v, "seed": seed, "frechet": f, "modes": 10, "confidence": 0.9}
+            for v, seed, f in (("lr 2e-4", 1, 20.0), ("lr 2e-4", 0, 10.0), ("course recipe (notes)", 2, 50.0))]
+    rows.append({"variant": study.DEFAULT_NAME, "seed": 0, "frechet": 9.0, "modes": 10, "confidence": 0.95})
     lines = study.table(rows, ["course recipe (notes)", "lr 2e-4", "rotation off", study.DEFAULT_NAME]).splitlines()
     assert len(lines) == 5  # header, rule, and the three variants that have runs
-    assert lines[4].startswith(f"| **{study.DEFAULT_NAME} = today's Config()** | 9.0 |")
-    assert lines[2].startswith("| course recipe (notes) | 50.0 |") and lines[2].endswith("| 1 |")
-    assert lines[3] == "| lr 2e-4 | 15.0 ± 5.0 | 10.0 ± 0.0 | 0.900 ± 0.000 | 2 |"
+    assert lines[4].startswith(f"| **{study.DEFAULT_NAME} = today's Config()** | 9.0 | 9.0 |")
+    assert lines[2].startswith("| course recipe (notes) | 50.0 | 50.0 |") and lines[2].endswith("| 2 |")
+    assert lines[3] == "| lr 2e-4 | 15.0 ± 5.0 | 10.0, 20.0 | 10.0 ± 0.0 | 0.900 ± 0.000 | 0, 1 |"  # seed order
+
+
+@pytest.mark.parametrize("page", ["README.md", "notebooks/07_training_loop.ipynb"])
+def test_the_published_table_is_what_the_results_file_holds(page):
+    """README and notebook 07 show the 20-epoch table as the results file has it today: a run added to
+    the file without the pages regenerated (python benchmarks/recipe_study.py --table) fails here."""
+    text = (SCRIPT.parents[1] / page).read_text()
+    if page.endswith(".ipynb"):
+        text = next("".join(cell["source"]) for cell in json.loads(text)["cells"]
+                    if study.TABLE_MARKER in "".join(cell["source"]))
+    after_marker = text.split(study.TABLE_MARKER + "\n", 1)[1]
+    shown = after_marker.split("\n\n", 1)[0]
+    expected = study.published_table()
+    assert expected.count("\n") == len(study.PUBLISHED_ROWS) + 1  # header, rule, one line per row
+    assert shown == expected
