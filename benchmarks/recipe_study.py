@@ -67,11 +67,19 @@ ROWS = [*VARIANTS, BASE_NAME, *GANLAB_VARIANTS, *CANDIDATES]
 #: The rows that decide the defaults (issue "Fast where learners train"): the study's default set.
 STUDY = ["course recipe (notes)", "lr 2e-4", "pixels in [-1, 1]", "rotation off", BASE_NAME, *GANLAB_VARIANTS]
 RESULTS = Path(__file__).resolve().parent / "results"
-#: The rows of the table in the README and notebook 07 (after the marker below), in its order: the notes'
-#: recipe and its three one-change rows, then ganlab's rows. tests/test_recipe_study.py checks both
-#: pages hold what ``published_table()`` builds from the 20-epoch results, so a new run shows up there.
-PUBLISHED_ROWS = [*list(VARIANTS)[:4], BASE_NAME, *GANLAB_VARIANTS, *CANDIDATES]
+#: Where the README and notebook 07 put the table ``published_table()`` builds from the 20-epoch results;
+#: tests/test_recipe_study.py checks both pages hold it, so a new run shows up there.
 TABLE_MARKER = "<!-- RECIPE_TABLE -->"
+
+
+def results_path(dataset: str = "mnist", epochs: int = 20, device: str = "cpu") -> Path:
+    """The file a study's runs are kept in: one per dataset, length and device."""
+    return RESULTS / f"recipe_study_{dataset}_{epochs}_epochs_{device}.jsonl"
+
+
+def read_runs(results: Path) -> list[dict]:
+    """The runs stored in ``results``, one dict per line; none if there is no file yet."""
+    return [json.loads(line) for line in results.read_text().splitlines() if line.strip()] if results.is_file() else []
 
 
 def variant_config(name: str, seed: int, epochs: int, dataset: str) -> Config:
@@ -133,10 +141,10 @@ def table(rows: list[dict], names: list[str]) -> str:
     return "\n".join(lines)
 
 
-def published_table(results: Path = RESULTS / "recipe_study_mnist_20_epochs_cpu.jsonl") -> str:
-    """The README's table: every run in the 20-epoch results file, ``PUBLISHED_ROWS`` in order."""
-    rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
-    return table(rows, PUBLISHED_ROWS)
+def published_table(results: Path | None = None) -> str:
+    """The table of every row with runs in ``results``, in ``--list`` order; by default the 20-epoch CPU
+    study's, which the README and notebook 07 show."""
+    return table(read_runs(results or results_path()), ROWS)
 
 
 def main(argv=None) -> int:
@@ -149,7 +157,8 @@ def main(argv=None) -> int:
                         help="rows to run, by number or name ('default': today's Config()); default: the STUDY rows")
     parser.add_argument("--list", action="store_true", help="list the rows with their numbers and stop")
     parser.add_argument("--table", action="store_true",
-                        help="print the README's table (after its RECIPE_TABLE marker) from the results and stop")
+                        help="print the table of the results file and stop (with the defaults on a CPU: the "
+                             "README's, after its RECIPE_TABLE marker)")
     parser.add_argument("--out", default="runs/recipe_study", help="where the runs' checkpoints go meanwhile")
     parser.add_argument("--results", type=Path, default=None, help="the results file (default: benchmarks/results/)")
     args = parser.parse_args(argv)
@@ -157,16 +166,15 @@ def main(argv=None) -> int:
         for i, name in enumerate(ROWS):
             print(f"{i:>2}  {name}" + ("  (in the study)" if name in STUDY else ""))
         return 0
+    results = args.results or results_path(args.dataset, args.epochs, Config().torch_device.type)
     if args.table:
-        print(published_table(*([args.results] if args.results else [])))
+        print(published_table(results))
         return 0
     chosen = STUDY if args.variants is None else [row_name(v) for v in args.variants]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    device = Config().torch_device.type
-    results = args.results or RESULTS / f"recipe_study_{args.dataset}_{args.epochs}_epochs_{device}.jsonl"
     results.parent.mkdir(parents=True, exist_ok=True)
-    rows = [json.loads(line) for line in results.read_text().splitlines()] if results.is_file() else []
+    rows = read_runs(results)
     rows = [r for r in rows if r["epochs"] == args.epochs and r["dataset"] == args.dataset and r["n"] == args.n]
     for seed in args.seeds:  # seed-major: after one pass every variant has a first figure
         for name in chosen:
