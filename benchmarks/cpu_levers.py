@@ -13,10 +13,12 @@ Prints one table; asserts nothing. ``--compile`` adds torch.compile (its compile
 Levers (ganlab.speed holds the ones ganlab uses):
   baseline          the course's modules as written, contiguous (NCHW) tensors, Adam's loop over tensors
   channels_last     G, D and the batch in NHWC memory order (oneDNN's preferred layout)
-  matrix_kernels    G's first and last transposed convolutions as matrix products (PixelConvTranspose2d,
-                    FoldConvTranspose2d)
+  matrix_kernels    G's transposed convolutions as matrix products (PixelConvTranspose2d for the first,
+                    PatchConvTranspose2d for the others)
   foreach_adam      Adam updates all tensors per operation in one call (bit for bit the same)
   speedups          the three above: ganlab's default on a CPU (Config.speedups)
+  speedups_before   speedups with G's two middle transposed convolutions left to oneDNN: ganlab's default
+                    until 2026-12-05, when only the first and last layers had the matrix forms
   threads_1         baseline on one thread, to see what the second core brings
   no_onednn         baseline with oneDNN (mkldnn) off: PyTorch's own convolution code
   compile           speedups' layout plus torch.compile of G and D (with --compile)
@@ -41,24 +43,28 @@ from flops import dcgan_step_macs, theoretical_peak_gflops  # noqa: E402
 from ganlab import Config, Discriminator, Generator, make_optimizers, train_step  # noqa: E402
 from ganlab.game import train_step_reusing_fakes  # noqa: E402
 from ganlab.models import weights_init  # noqa: E402
-from ganlab.speed import foreach_adam, speed_up  # noqa: E402
+from ganlab.speed import PatchConvTranspose2d, foreach_adam, speed_up  # noqa: E402
 
 MNIST_STEPS = 469
-LEVERS = ["baseline", "channels_last", "matrix_kernels", "foreach_adam", "speedups", "threads_1", "no_onednn",
-          "reuse_fakes"]
+LEVERS = ["baseline", "channels_last", "matrix_kernels", "foreach_adam", "speedups", "speedups_before", "threads_1",
+          "no_onednn", "reuse_fakes"]
 CHANGES_ARITHMETIC = {"reuse_fakes"}
 
 
 def build(lever: str, G0, D0, cfg):
     """(step function, G, D, G_opt, D_opt, context factory) for ``lever``, from copies of G0 and D0."""
     G, D = copy.deepcopy(G0), copy.deepcopy(D0)
-    all_three = lever in ("speedups", "reuse_fakes", "compile")
+    all_three = lever in ("speedups", "speedups_before", "reuse_fakes", "compile")
     if lever == "channels_last":
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     if lever == "matrix_kernels" or all_three:
         G, D = speed_up(G), speed_up(D)
         if lever == "matrix_kernels":  # the kernels without the layout
             G, D = G.to(memory_format=torch.contiguous_format), D.to(memory_format=torch.contiguous_format)
+        if lever == "speedups_before":  # the middle layers (more than 4 output channels) back to oneDNN
+            for module in G.modules():
+                if type(module) is PatchConvTranspose2d and module.out_channels > 4:
+                    module.__class__ = torch.nn.ConvTranspose2d
     G_opt, D_opt = make_optimizers(cfg, G, D)
     if lever == "foreach_adam" or all_three:
         foreach_adam(G_opt), foreach_adam(D_opt)

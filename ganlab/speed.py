@@ -6,12 +6,14 @@ Measured on a 2-core CPU (benchmarks/cpu_levers.py; the README's speed table):
 
 * **channels_last** (NHWC memory): oneDNN, PyTorch's CPU convolution library, runs convolutions
   faster when each pixel's channels sit side by side; about 1.15x on the whole step.
-* **Two transposed convolutions as matrix products.** oneDNN reaches about 10 GFLOP/s on two of the
-  generator's layers, against 100-160 on the others: the first, whose input is a single pixel, and
-  the last, which has a single output channel. Both are one matrix product in disguise: a single
-  pixel times the kernel is ``F.linear``; the last layer is a product followed by ``F.fold``, which
-  adds each pixel's 4x4 patch into the 28x28 image. The same parameters (the modules keep their
-  ``state_dict``) and the same multiply-adds, five times faster there; about 1.1x on the step.
+* **The transposed convolutions as matrix products.** A transposed convolution is one matrix product
+  in disguise: each input pixel's channels times the kernel give a patch of output pixels, and the
+  patches are added into the output ``stride`` pixels apart. The first layer, whose input is a
+  single pixel, is just ``F.linear`` (``PixelConvTranspose2d``); the others are a product and a few
+  shifted adds (``PatchConvTranspose2d``). oneDNN reached about 10 GFLOP/s on the first and last of
+  the generator's layers on an AMD Zen 4 CPU, and 130-180 on the middle ones on an Intel Xeon whose
+  matrix products reach 300: the same parameters (the modules keep their ``state_dict``) and the
+  same multiply-adds, faster on each layer (the README's speed table).
 
 * **Adam without the loop.** On a CPU, Adam updates its tensors one after another in Python;
   ``foreach`` (PyTorch's default on a GPU) does each operation on all of them in one call: bit for
@@ -36,6 +38,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 
 def _plain(module: nn.ConvTranspose2d) -> bool:
@@ -62,46 +65,83 @@ class PixelConvTranspose2d(nn.ConvTranspose2d):
         return y.permute(0, 3, 1, 2)  # (B, out, kh, kw), stored channels-last
 
 
-class FoldConvTranspose2d(nn.ConvTranspose2d):
-    """A ConvTranspose2d computed as a matrix product, then ``F.fold``.
+def _strided(size: int, offset: int, stride: int) -> slice:
+    """The output positions an input of ``size`` pixels lands on for kernel tap ``offset``."""
+    return slice(offset, offset + (size - 1) * stride + 1, stride)
 
-    Each input pixel times the kernel gives a kh x kw patch per output channel (the product);
-    ``F.fold`` adds the patches into the output, ``stride`` pixels apart: what the transposed
-    convolution does, with the same multiply-adds.
+
+class _PatchesAdded(torch.autograd.Function):
+    """A transposed convolution (no bias) as one matrix product and a few shifted adds, channels last.
+
+    Forward: every input pixel's channels times the kernel give a kh x kw patch of output pixels
+    (one product for the whole batch: (B*H*W, in) @ (in, kh*kw*out)); the patches are then added
+    into the output, tap by tap, ``stride`` pixels apart. Backward reads the same slices back out of
+    the output's gradient and runs the two products of a linear layer's backward.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, stride):
+        b, c, h, w = x.shape
+        _, out, kh, kw = weight.shape
+        sh, sw = stride
+        pixels = x.permute(0, 2, 3, 1).reshape(b * h * w, c)  # a view when x is channels_last
+        kernel = weight.permute(0, 2, 3, 1).reshape(c, kh * kw * out)  # a view when weight is channels_last
+        patches = (pixels @ kernel).view(b, h, w, kh, kw, out)
+        y = x.new_zeros(b, (h - 1) * sh + kh, (w - 1) * sw + kw, out)
+        for i in range(kh):
+            for j in range(kw):
+                y[:, _strided(h, i, sh), _strided(w, j, sw)].add_(patches[:, :, :, i, j])
+        ctx.save_for_backward(pixels, kernel)
+        ctx.sizes = (b, c, h, w, out, kh, kw, sh, sw)
+        return y.permute(0, 3, 1, 2)  # (B, out, H_out, W_out), stored channels-last
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_y):
+        pixels, kernel = ctx.saved_tensors
+        b, c, h, w, out, kh, kw, sh, sw = ctx.sizes
+        grad_y = grad_y.permute(0, 2, 3, 1)
+        grad_patches = grad_y.new_empty(b, h, w, kh, kw, out)
+        for i in range(kh):
+            for j in range(kw):
+                grad_patches[:, :, :, i, j] = grad_y[:, _strided(h, i, sh), _strided(w, j, sw)]
+        grad_patches = grad_patches.view(b * h * w, kh * kw * out)
+        grad_x = grad_weight = None
+        if ctx.needs_input_grad[0]:
+            grad_x = (grad_patches @ kernel.t()).view(b, h, w, c).permute(0, 3, 1, 2)
+        if ctx.needs_input_grad[1]:
+            grad_weight = (pixels.t() @ grad_patches).view(c, kh, kw, out).permute(0, 3, 1, 2)
+        return grad_x, grad_weight, None
+
+
+class PatchConvTranspose2d(nn.ConvTranspose2d):
+    """A ConvTranspose2d computed as one matrix product, then its patches added into the output.
+
+    Each input pixel times the kernel gives a kh x kw patch per output channel; adding the patches
+    ``stride`` pixels apart is what the transposed convolution does, with the same multiply-adds
+    (``_PatchesAdded``). Other inputs (padding, groups, ...) use the usual kernel.
     """
 
     def forward(self, x, output_size=None):
         if x.dim() != 4 or output_size is not None or not _plain(self):
             return super().forward(x, output_size)
-        b, c, h, w = x.shape
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        pixels = x.permute(0, 2, 3, 1).reshape(b, h * w, c)  # (B, H*W, in)
-        patches = pixels @ self.weight.reshape(c, -1)  # (B, H*W, out * kh * kw)
-        y = F.fold(patches.transpose(1, 2), ((h - 1) * sh + kh, (w - 1) * sw + kw), self.kernel_size,
-                   stride=self.stride)  # (B, out, H_out, W_out)
+        y = _PatchesAdded.apply(x, self.weight, self.stride)
         return y if self.bias is None else y + self.bias.view(1, -1, 1, 1)
 
 
-#: Output channels up to which the fold form beat oneDNN here (the course's last layer has 1).
-FOLD_MAX_OUT_CHANNELS = 4
-
-
 def speed_up(model: nn.Module) -> nn.Module:
-    """Put ``model`` in channels_last memory and give its slow transposed convolutions the matrix forms.
+    """Put ``model`` in channels_last memory and give its transposed convolutions the matrix forms.
 
     In place; returns ``model``. Parameters, their names and the state_dict are unchanged, so a
     checkpoint loads into a plain network and back. The first transposed convolution (the one the
-    noise enters as a single pixel) becomes a ``PixelConvTranspose2d``; one with at most
-    ``FOLD_MAX_OUT_CHANNELS`` output channels a ``FoldConvTranspose2d``.
+    noise enters as a single pixel) becomes a ``PixelConvTranspose2d``, every later one without
+    padding a ``PatchConvTranspose2d``.
     """
     transposed = [m for m in model.modules() if isinstance(m, nn.ConvTranspose2d) and _plain(m)]
     for index, module in enumerate(transposed):
         if type(module) is not nn.ConvTranspose2d:  # already given its form (speed_up called twice)
             continue
-        if index == 0:
-            module.__class__ = PixelConvTranspose2d
-        elif module.out_channels <= FOLD_MAX_OUT_CHANNELS:
-            module.__class__ = FoldConvTranspose2d
+        module.__class__ = PixelConvTranspose2d if index == 0 else PatchConvTranspose2d
     return model.to(memory_format=torch.channels_last)
 
 

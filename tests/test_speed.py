@@ -16,7 +16,7 @@ from ganlab.game import DCGAN
 from ganlab.games import generator_from_checkpoint
 from ganlab.history import History
 from ganlab.speed import (
-    FoldConvTranspose2d,
+    PatchConvTranspose2d,
     PixelConvTranspose2d,
     cpu_quota,
     keep_freed_memory,
@@ -49,33 +49,56 @@ def test_a_single_pixel_transposed_conv_as_a_matrix_product_matches_the_layer(in
                                torch.randn(6, in_ch, 1, 1))
 
 
-@pytest.mark.parametrize("in_ch, out_ch, kernel, stride, size", [(64, 1, 4, 2, 13), (16, 3, 3, 1, 5),
-                                                                 (8, 2, (4, 3), (2, 3), 7)])
-def test_a_transposed_conv_as_product_and_fold_matches_the_layer(in_ch, out_ch, kernel, stride, size):
+@pytest.mark.parametrize("in_ch, out_ch, kernel, stride, size", [(64, 1, 4, 2, 13), (256, 128, 4, 1, 3),
+                                                                 (128, 64, 3, 2, 6), (16, 3, 3, 1, 5),
+                                                                 (8, 2, (4, 3), (2, 3), 7), (4, 3, 2, 3, 4)])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_a_transposed_conv_as_product_and_patches_added_matches_the_layer(in_ch, out_ch, kernel, stride, size,
+                                                                          channels_last):
+    """The course's three later layers, odd kernels and strides, and a stride wider than the kernel
+    (patches with gaps between them), from inputs in either memory layout."""
     torch.manual_seed(0)
-    _same_forward_and_backward(nn.ConvTranspose2d(in_ch, out_ch, kernel, stride), FoldConvTranspose2d,
-                               torch.randn(5, in_ch, size, size + 1))
+    x = torch.randn(5, in_ch, size, size + 1)
+    if channels_last:
+        x = x.to(memory_format=torch.channels_last)
+    _same_forward_and_backward(nn.ConvTranspose2d(in_ch, out_ch, kernel, stride), PatchConvTranspose2d, x)
+
+
+def test_the_patch_form_matches_in_double_precision_and_without_bias_or_input_gradient():
+    """In float64 the two forms agree to 1e-12 (only the order of the sums differs); with no bias,
+    and with an input that needs no gradient (only the weight gets one), they still agree."""
+    torch.manual_seed(0)
+    plain = nn.ConvTranspose2d(32, 16, 4, 2, bias=False).double()
+    fast = copy.deepcopy(plain)
+    fast.__class__ = PatchConvTranspose2d
+    x = torch.randn(3, 32, 5, 5, dtype=torch.float64)
+    out_plain, out_fast = plain(x), fast(x)
+    torch.testing.assert_close(out_fast, out_plain, rtol=0, atol=1e-12)
+    grad = torch.randn_like(out_plain)
+    out_plain.backward(grad)
+    out_fast.backward(grad)
+    torch.testing.assert_close(fast.weight.grad, plain.weight.grad, rtol=0, atol=1e-12)
 
 
 def test_inputs_the_matrix_forms_do_not_cover_use_the_usual_kernel():
     torch.manual_seed(0)
     padded = nn.ConvTranspose2d(4, 2, 3, 2, padding=1)
-    _same_forward_and_backward(padded, FoldConvTranspose2d, torch.randn(2, 4, 5, 5))
+    _same_forward_and_backward(padded, PatchConvTranspose2d, torch.randn(2, 4, 5, 5))
     _same_forward_and_backward(nn.ConvTranspose2d(4, 2, 3, 2), PixelConvTranspose2d, torch.randn(2, 4, 3, 3))
 
 
-def test_speed_up_swaps_the_first_and_last_generator_layers_and_keeps_every_parameter():
+def test_speed_up_swaps_every_generator_layer_and_keeps_every_parameter():
     torch.manual_seed(0)
     G = Generator(64).apply(weights_init)
     before = {k: v.clone() for k, v in G.state_dict().items()}
     speed_up(G)
-    assert type(G.block_1[0]) is PixelConvTranspose2d and type(G.block_4[0]) is FoldConvTranspose2d
-    assert type(G.block_2[0]) is nn.ConvTranspose2d and type(G.block_3[0]) is nn.ConvTranspose2d
+    assert type(G.block_1[0]) is PixelConvTranspose2d
+    assert all(type(getattr(G, f"block_{i}")[0]) is PatchConvTranspose2d for i in (2, 3, 4))
     assert G.block_2[0].weight.is_contiguous(memory_format=torch.channels_last)
     after = G.state_dict()
     assert list(after) == list(before) and all(torch.equal(before[k], after[k]) for k in before)
     speed_up(G)  # twice changes nothing more
-    assert type(G.block_2[0]) is nn.ConvTranspose2d
+    assert type(G.block_1[0]) is PixelConvTranspose2d and type(G.block_2[0]) is PatchConvTranspose2d
     D = speed_up(Discriminator().apply(weights_init))  # no transposed convolutions: layout only
     assert all(type(m) is not PixelConvTranspose2d for m in D.modules())
 
@@ -91,9 +114,13 @@ def test_a_sped_up_generator_draws_what_the_plain_one_draws():
 
 def test_training_with_speedups_gives_the_course_layers_numbers_to_float_rounding(mnist_sample):
     """Same seed, same batches, speedups off and on. The sums run in another order, so the last
-    digits differ: the first two steps' losses agree to 1e-5. Adam's first update is lr times the
-    *sign* of each gradient, so a gradient within rounding of 0 can flip and move its weight by
-    2 * lr: after one step the weights agree to 1e-5 but for such a few (under 0.1 %)."""
+    digits differ: the first step's losses agree to 1e-5. Adam's first update is lr times the
+    *sign* of each gradient, so a gradient within rounding of 0 (a bias just before a BatchNorm has
+    a gradient of exactly 0 in theory) can flip and move its weight by 2 * lr: after one step the
+    weights agree to 1e-5 but for such a few (0.1 % on an AMD Zen 4, 0.26 % on an Intel Xeon, the
+    plain kernels against either form of the fast ones; a wrong kernel moves most of them). Those
+    few moved weights shift the second step's losses by up to 2e-5 on the Xeon, so later steps are
+    only compared loosely."""
     sample = mnist_sample(256)
     runs = []
     for speedups in (False, True):
@@ -106,12 +133,12 @@ def test_training_with_speedups_gives_the_course_layers_numbers_to_float_roundin
             weights.append(torch.cat([p.detach().flatten() for p in (*game.G.parameters(), *game.D.parameters())]))
         runs.append((torch.stack(stats), weights))
     (plain_stats, plain_weights), (fast_stats, fast_weights) = runs
-    torch.testing.assert_close(fast_stats[:2], plain_stats[:2], rtol=0, atol=1e-5)
+    torch.testing.assert_close(fast_stats[0], plain_stats[0], rtol=0, atol=1e-5)
     torch.testing.assert_close(fast_stats, plain_stats, rtol=0, atol=2e-3)  # 4 steps: still close
     difference = (fast_weights[0] - plain_weights[0]).abs()
     lr = Config().lr
     assert difference.max() <= 2 * lr + 1e-5
-    assert (difference > 1e-5).float().mean() < 1e-3
+    assert (difference > 1e-5).float().mean() < 1e-2
 
 
 def test_only_the_cpu_gets_the_speedups_and_the_switch_turns_them_off():
