@@ -13,8 +13,8 @@ Measured on a 2-core CPU (benchmarks/cpu_levers.py; the README's speed table):
   shifted adds (``PatchConvTranspose2d``). oneDNN reached about 10 GFLOP/s on the first and last of
   the generator's layers on an AMD Zen 4 CPU, and 130-180 on the middle ones on an Intel Xeon whose
   matrix products reach 300: the same parameters (the modules keep their ``state_dict``) and the
-  same multiply-adds, faster on each layer (the README's speed table).
-
+  same multiply-adds, faster on each layer of the Xeon (the README's speed table; the middle layers'
+  form was not measured on the AMD CPU).
 * **Adam without the loop.** On a CPU, Adam updates its tensors one after another in Python;
   ``foreach`` (PyTorch's default on a GPU) does each operation on all of them in one call: bit for
   bit the same numbers, three times faster here.
