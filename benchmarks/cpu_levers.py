@@ -17,8 +17,8 @@ Levers (ganlab.speed holds the ones ganlab uses):
                     PatchConvTranspose2d for the others)
   foreach_adam      Adam updates all tensors per operation in one call (bit for bit the same)
   speedups          the three above: ganlab's default on a CPU (Config.speedups)
-  speedups_before   speedups with G's two middle transposed convolutions left to oneDNN: ganlab's default
-                    until 2026-12-05, when only the first and last layers had the matrix forms
+  speedups_before   speedups with G's two middle transposed convolutions left to oneDNN: close to ganlab's
+                    default until 2026-12-05 (which gave the last layer F.fold's form, not the new one)
   threads_1         baseline on one thread, to see what the second core brings
   no_onednn         baseline with oneDNN (mkldnn) off: PyTorch's own convolution code
   compile           speedups' layout plus torch.compile of G and D (with --compile)

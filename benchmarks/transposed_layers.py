@@ -3,13 +3,15 @@
 usage: python benchmarks/transposed_layers.py [--steps 20] [--rounds 3] [--batch 128]
 
 For each of the course generator's four ConvTranspose2d layers, at the shapes a batch of 128 gives
-them, times forward and backward (the input's gradient and the weight's, as in training) three ways:
+them, times forward and backward (the weight's gradient, and the input's for every layer but the first,
+whose input is the noise: as in training) three ways:
 oneDNN with channels_last tensors (what ``speed_up`` gave the two middle layers until 2026-12-05),
 ``F.fold``'s form (the last layer's until then, rebuilt here for the comparison) and ganlab's form
 (``PixelConvTranspose2d`` for the first layer, ``PatchConvTranspose2d`` for the others). The forms take
 turns ``--rounds`` times; the figure is the median of every step of a form. GFLOP/s counts the
-layer's multiply-adds three times (forward, input gradient, weight gradient). glibc's malloc keeps
-freed memory, as in training (``keep_freed_memory``). Prints one table; asserts nothing.
+layer's multiply-adds once for each product: forward, weight gradient and (after the first) input
+gradient. glibc's malloc keeps freed memory, as in training (``keep_freed_memory``). Prints one
+table; asserts nothing.
 """
 from __future__ import annotations
 
@@ -67,7 +69,7 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|")
     for index, layer in enumerate(layers):
         x = torch.randn(args.batch, layer.in_channels, side, side).to(memory_format=torch.channels_last)
-        x.requires_grad_(True)
+        x.requires_grad_(index > 0)  # the noise needs no gradient
         ganlab_class = PixelConvTranspose2d if index == 0 else PatchConvTranspose2d
         forms = {"oneDNN": nn.ConvTranspose2d, "fold": FoldConvTranspose2d, "ganlab": ganlab_class}
         built = {}
@@ -80,11 +82,12 @@ def main(argv=None) -> int:
             for name, module in built.items():
                 times[name] += timed(module, x, args.steps)
         kh, kw = layer.kernel_size
-        macs = args.batch * side * side * layer.in_channels * layer.out_channels * kh * kw
+        products = 2 if index == 0 else 3
+        macs = products * args.batch * side * side * layer.in_channels * layer.out_channels * kh * kw
         cells = []
         for name in forms:
             median = statistics.median(times[name])
-            cells.append(f"{median * 1e3:.2f} ms, {3 * 2 * macs / median / 1e9:.0f} GFLOP/s")
+            cells.append(f"{median * 1e3:.2f} ms, {2 * macs / median / 1e9:.0f} GFLOP/s")
         ratio = statistics.median(times["oneDNN"]) / statistics.median(times["ganlab"])
         print(f"| {index + 1}: {layer.in_channels}->{layer.out_channels}, {kh}x{kw}, stride {layer.stride[0]} | "
               f"{side}x{side} | {' | '.join(cells)} | {ratio:.2f}x |")

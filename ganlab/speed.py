@@ -5,19 +5,19 @@ multiply-adds, so losses agree with the plain networks to float rounding (tests/
 Measured on a 2-core CPU (benchmarks/cpu_levers.py; the README's speed table):
 
 * **channels_last** (NHWC memory): oneDNN, PyTorch's CPU convolution library, runs convolutions
-  faster when each pixel's channels sit side by side; about 1.15x on the whole step.
+  faster when each pixel's channels sit side by side; 1.08x to 1.12x on the whole step.
 * **The transposed convolutions as matrix products.** A transposed convolution is one matrix product
   in disguise: each input pixel's channels times the kernel give a patch of output pixels, and the
   patches are added into the output ``stride`` pixels apart. The first layer, whose input is a
   single pixel, is just ``F.linear`` (``PixelConvTranspose2d``); the others are a product and a few
-  shifted adds (``PatchConvTranspose2d``). oneDNN reached about 10 GFLOP/s on the first and last of
-  the generator's layers on an AMD Zen 4 CPU, and 130-180 on the middle ones on an Intel Xeon whose
-  matrix products reach 300: the same parameters (the modules keep their ``state_dict``) and the
-  same multiply-adds, faster on each layer of the Xeon (the README's speed table; the middle layers'
-  form was not measured on the AMD CPU).
+  shifted adds (``PatchConvTranspose2d``). oneDNN reached 30-40 GFLOP/s on the first and last of
+  the generator's layers and 147-181 on the middle ones, on an Intel Xeon whose large matrix products
+  reach 366: the same parameters (the modules keep their ``state_dict``) and the same multiply-adds,
+  1.3x to 3.6x faster per layer there (benchmarks/transposed_layers.py; the README's speed table).
+  Not measured on the AMD CPU of earlier sessions, where oneDNN ran closer to its matrix products.
 * **Adam without the loop.** On a CPU, Adam updates its tensors one after another in Python;
   ``foreach`` (PyTorch's default on a GPU) does each operation on all of them in one call: bit for
-  bit the same numbers, three times faster here.
+  bit the same numbers, 1.05x on the step on the AMD CPU, nothing measurable on the Xeon.
 
 * **Freed memory kept for the next step.** glibc's malloc hands large freed blocks back to the
   operating system and faults them in again, page by page, at the next step; ``keep_freed_memory``
@@ -76,7 +76,9 @@ class _PatchesAdded(torch.autograd.Function):
     Forward: every input pixel's channels times the kernel give a kh x kw patch of output pixels
     (one product for the whole batch: (B*H*W, in) @ (in, kh*kw*out)); the patches are then added
     into the output, tap by tap, ``stride`` pixels apart. Backward reads the same slices back out of
-    the output's gradient and runs the two products of a linear layer's backward.
+    the output's gradient and runs the two products of a linear layer's backward. Differentiable
+    once (no gradient of a gradient through it: WGAN-GP's penalty goes through the critic only). Not
+    made for autocast, which ganlab does not use on a CPU: under it the output stays in the input's dtype.
     """
 
     @staticmethod
@@ -93,14 +95,13 @@ class _PatchesAdded(torch.autograd.Function):
                 y[:, _strided(h, i, sh), _strided(w, j, sw)].add_(patches[:, :, :, i, j])
         ctx.save_for_backward(pixels, kernel)
         ctx.sizes = (b, c, h, w, out, kh, kw, sh, sw)
-        return y.permute(0, 3, 1, 2)  # (B, out, H_out, W_out), stored channels-last
+        return y  # (B, H_out, W_out, out): the module turns it into NCHW's order (a view, outside the Function)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_y):
         pixels, kernel = ctx.saved_tensors
         b, c, h, w, out, kh, kw, sh, sw = ctx.sizes
-        grad_y = grad_y.permute(0, 2, 3, 1)
         grad_patches = grad_y.new_empty(b, h, w, kh, kw, out)
         for i in range(kh):
             for j in range(kw):
@@ -125,7 +126,7 @@ class PatchConvTranspose2d(nn.ConvTranspose2d):
     def forward(self, x, output_size=None):
         if x.dim() != 4 or output_size is not None or not _plain(self):
             return super().forward(x, output_size)
-        y = _PatchesAdded.apply(x, self.weight, self.stride)
+        y = _PatchesAdded.apply(x, self.weight, self.stride).permute(0, 3, 1, 2)  # NCHW order, channels-last memory
         return y if self.bias is None else y + self.bias.view(1, -1, 1, 1)
 
 
@@ -134,8 +135,8 @@ def speed_up(model: nn.Module) -> nn.Module:
 
     In place; returns ``model``. Parameters, their names and the state_dict are unchanged, so a
     checkpoint loads into a plain network and back. The first transposed convolution (the one the
-    noise enters as a single pixel) becomes a ``PixelConvTranspose2d``, every later one without
-    padding a ``PatchConvTranspose2d``.
+    noise enters as a single pixel) becomes a ``PixelConvTranspose2d``, every later one a
+    ``PatchConvTranspose2d`` (those with padding, dilation, groups or output padding keep the usual kernel).
     """
     transposed = [m for m in model.modules() if isinstance(m, nn.ConvTranspose2d) and _plain(m)]
     for index, module in enumerate(transposed):

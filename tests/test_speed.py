@@ -80,6 +80,22 @@ def test_the_patch_form_matches_in_double_precision_and_without_bias_or_input_gr
     torch.testing.assert_close(fast.weight.grad, plain.weight.grad, rtol=0, atol=1e-12)
 
 
+def test_the_patch_forms_output_can_be_changed_in_place_as_the_usual_layers_can():
+    """Without a bias the layer's output is the Function's own result: an in-place ReLU after it (a
+    learner's ``nn.ReLU(inplace=True)``) must work, and give the plain layer's numbers."""
+    torch.manual_seed(0)
+    plain = nn.ConvTranspose2d(8, 4, 3, 2, bias=False)
+    fast = copy.deepcopy(plain)
+    fast.__class__ = PatchConvTranspose2d
+    x = torch.randn(2, 8, 5, 5)
+    x_plain, x_fast = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    out_plain, out_fast = torch.relu_(plain(x_plain)), torch.relu_(fast(x_fast))
+    torch.testing.assert_close(out_fast, out_plain, rtol=1e-5, atol=1e-5)
+    out_plain.sum().backward()
+    out_fast.sum().backward()
+    torch.testing.assert_close(x_fast.grad, x_plain.grad, rtol=1e-5, atol=1e-5)
+
+
 def test_inputs_the_matrix_forms_do_not_cover_use_the_usual_kernel():
     torch.manual_seed(0)
     padded = nn.ConvTranspose2d(4, 2, 3, 2, padding=1)
@@ -115,10 +131,11 @@ def test_a_sped_up_generator_draws_what_the_plain_one_draws():
 def test_training_with_speedups_gives_the_course_layers_numbers_to_float_rounding(mnist_sample):
     """Same seed, same batches, speedups off and on. The sums run in another order, so the last
     digits differ: the first step's losses agree to 1e-5. Adam's first update is lr times the
-    *sign* of each gradient, so a gradient within rounding of 0 (a bias just before a BatchNorm has
-    a gradient of exactly 0 in theory) can flip and move its weight by 2 * lr: after one step the
+    *sign* of each gradient, so a gradient within rounding of 0 (tiny gradients; a bias just before a
+    BatchNorm has one of exactly 0 in theory) can flip and move its weight by 2 * lr: after one step the
     weights agree to 1e-5 but for such a few (0.1 % on an AMD Zen 4, 0.26 % on an Intel Xeon, the
-    plain kernels against either form of the fast ones; a wrong kernel moves most of them). Those
+    plain kernels against either form of the fast ones; a wrong kernel in one of the large layers
+    moves most of its weights, and every layer's form is checked alone by the tests above). Those
     few moved weights shift the second step's losses by up to 2e-5 on the Xeon, so later steps are
     only compared loosely."""
     sample = mnist_sample(256)
