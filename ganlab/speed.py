@@ -10,7 +10,7 @@ Measured on a 2-core CPU (benchmarks/cpu_levers.py; the README's speed table):
   in disguise: each input pixel's channels times the kernel give a patch of output pixels, and the
   patches are added into the output ``stride`` pixels apart. The first layer, whose input is a
   single pixel, is just ``F.linear`` (``PixelConvTranspose2d``); the others are a product and a few
-  shifted adds (``PatchConvTranspose2d``). oneDNN reached 30-40 GFLOP/s on the first and last of
+  shifted adds (``PatchConvTranspose2d``). oneDNN reached 28-40 GFLOP/s on the first and last of
   the generator's layers and 147-181 on the middle ones, on an Intel Xeon whose large matrix products
   reach 366: the same parameters (the modules keep their ``state_dict``) and the same multiply-adds,
   1.3x to 3.6x faster per layer there (benchmarks/transposed_layers.py; the README's speed table).
