@@ -64,7 +64,8 @@ def test_the_default_row_is_ganlabs_default_config():
     assert cfg == Config() and cfg.ema_decay == 0.999
 
 
-@pytest.mark.parametrize("results", ["recipe_study_mnist_5_epochs_cpu.jsonl", "recipe_study_mnist_20_epochs_cpu.jsonl"])
+@pytest.mark.parametrize("results", ["recipe_study_mnist_5_epochs_cpu.jsonl", "recipe_study_mnist_20_epochs_cpu.jsonl",
+                                     "recipe_study_mnist_20_epochs_cpu_xeon.jsonl"])
 def test_the_results_name_every_row_by_what_it_ran(results):
     """Each stored run's config, read as today's Config reads it (older field names too), is its row's."""
     lines = (study.RESULTS / results).read_text().splitlines()
