@@ -52,8 +52,8 @@ test-notebooks: $(STAMP)
 		--nbval-sanitize-with tests/sanitize.cfg --durations=10 -p no:cacheprovider
 
 # Colab's versions (requirements-colab.txt) in their own venv, ganlab installed as Colab installs it
-# (not editable); the unit tests of what differs there (widgets, display, torch's modules), then every
-# notebook under nbval as in test-notebooks. Not part of `make test`.
+# (not editable); the unit tests of what differs there (widgets, display, torch's modules, the CPU path's
+# kernels), then every notebook under nbval as in test-notebooks. Not part of `make test`.
 test-colab:
 	@command -v $(COLAB_PYTHON) >/dev/null || { echo "$(COLAB_PYTHON) not found: set COLAB_PYTHON=python3.x"; exit 1; }
 	test -x $(COLAB_VENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
@@ -63,7 +63,7 @@ test-colab:
 		sys.version.split()[0], 'torch', torch.__version__, 'torchvision', torchvision.__version__, 'ipywidgets', \
 		ipywidgets.__version__)"
 	$(COLAB_VENV)/bin/python -m pytest -q tests/test_explorer.py tests/test_dashboard.py tests/test_progress.py \
-		tests/test_setup_cell.py tests/test_models.py tests/test_detect.py
+		tests/test_setup_cell.py tests/test_models.py tests/test_detect.py tests/test_speed.py
 	cd notebooks && GANLAB_QUICK=1 TQDM_DISABLE=1 ../$(COLAB_VENV)/bin/python -m pytest . --nbval-lax \
 		--nbval-current-env --nbval-sanitize-with ../tests/sanitize.cfg -p no:cacheprovider -q
 
