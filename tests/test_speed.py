@@ -96,6 +96,41 @@ def test_the_patch_forms_output_can_be_changed_in_place_as_the_usual_layers_can(
     torch.testing.assert_close(x_fast.grad, x_plain.grad, rtol=1e-5, atol=1e-5)
 
 
+def _patches_of(grad_y: torch.Tensor, h: int, w: int, kh: int, kw: int, sh: int, sw: int) -> torch.Tensor:
+    """The output gradient's kh x kw patches, tap by tap: what the patch form's backward must read."""
+    b, out = grad_y.shape[0], grad_y.shape[-1]
+    patches = grad_y.new_empty(b, h, w, kh, kw, out)
+    for i in range(kh):
+        for j in range(kw):
+            patches[:, :, :, i, j] = grad_y[:, i:i + (h - 1) * sh + 1:sh, j:j + (w - 1) * sw + 1:sw]
+    return patches.view(b * h * w, kh * kw * out)
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "contiguous", "offset_slice", "expanded"])
+def test_the_backward_reads_the_patches_of_any_gradient_layout_bit_for_bit(layout):
+    """The backward reads every patch out of the gradient in one strided copy: whatever the gradient's
+    strides or storage offset, the input's and the weight's gradients are exactly those of the patches
+    read tap by tap and the same two products."""
+    torch.manual_seed(0)
+    layer = nn.ConvTranspose2d(6, 4, (3, 2), (2, 3), bias=False).to(memory_format=torch.channels_last)
+    layer.__class__ = PatchConvTranspose2d
+    x = torch.randn(3, 6, 5, 4).to(memory_format=torch.channels_last).requires_grad_(True)
+    out = layer(x)
+    shape = out.shape
+    grad = {"channels_last": torch.randn(shape).to(memory_format=torch.channels_last),
+            "contiguous": torch.randn(shape),
+            "offset_slice": torch.randn(2, *shape)[1],
+            "expanded": torch.randn(1, 1, 1, 1).expand(shape)}[layout]
+    out.backward(grad)
+    b, c, h, w = x.shape
+    _, o, kh, kw = layer.weight.shape
+    patches = _patches_of(grad.permute(0, 2, 3, 1), h, w, kh, kw, *layer.stride)
+    pixels = x.detach().permute(0, 2, 3, 1).reshape(b * h * w, c)
+    kernel = layer.weight.detach().permute(0, 2, 3, 1).reshape(c, kh * kw * o)
+    assert torch.equal(x.grad, (patches @ kernel.t()).view(b, h, w, c).permute(0, 3, 1, 2))
+    assert torch.equal(layer.weight.grad, (pixels.t() @ patches).view(c, kh, kw, o).permute(0, 3, 1, 2))
+
+
 def test_inputs_the_matrix_forms_do_not_cover_use_the_usual_kernel():
     torch.manual_seed(0)
     padded = nn.ConvTranspose2d(4, 2, 3, 2, padding=1)
