@@ -74,7 +74,7 @@ class Config:
     the commands that produced the figures.
 
     Two switches are about speed, not the recipe. ``speedups`` (on) runs the networks on a CPU with
-    ``ganlab.speed``'s layout and kernels: the same arithmetic, 1.4x to 1.5x faster an epoch. ``reuse_fakes``
+    ``ganlab.speed``'s layout and kernels: the same arithmetic, 1.4x to 1.6x faster an epoch. ``reuse_fakes``
     (off) lets the generator's move reuse the discriminator's fakes, as PyTorch's DCGAN tutorial
     does: a quarter less arithmetic, but no longer the course's step.
 

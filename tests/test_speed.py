@@ -106,7 +106,7 @@ def _patches_of(grad_y: torch.Tensor, h: int, w: int, kh: int, kw: int, sh: int,
     return patches.view(b * h * w, kh * kw * out)
 
 
-@pytest.mark.parametrize("layout", ["channels_last", "contiguous", "offset_slice", "expanded"])
+@pytest.mark.parametrize("layout", ["channels_last", "contiguous", "offset_slice", "every_other_channel", "expanded"])
 def test_the_backward_reads_the_patches_of_any_gradient_layout_bit_for_bit(layout):
     """The backward reads every patch out of the gradient in one strided copy: whatever the gradient's
     strides or storage offset, the input's and the weight's gradients are exactly those of the patches
@@ -117,10 +117,12 @@ def test_the_backward_reads_the_patches_of_any_gradient_layout_bit_for_bit(layou
     x = torch.randn(3, 6, 5, 4).to(memory_format=torch.channels_last).requires_grad_(True)
     out = layer(x)
     shape = out.shape
+    b_, o_, h_, w_ = shape
     grad = {"channels_last": torch.randn(shape).to(memory_format=torch.channels_last),
             "contiguous": torch.randn(shape),
             "offset_slice": torch.randn(2, *shape)[1],
-            "expanded": torch.randn(1, 1, 1, 1).expand(shape)}[layout]
+            "every_other_channel": torch.randn(b_, 2 * o_, h_, w_)[:, 1::2],
+            "expanded": torch.randn(1, o_, 1, w_).expand(shape)}[layout]  # zero strides, values still varying
     out.backward(grad)
     b, c, h, w = x.shape
     _, o, kh, kw = layer.weight.shape
