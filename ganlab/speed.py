@@ -76,9 +76,10 @@ class _PatchesAdded(torch.autograd.Function):
     Forward: every input pixel's channels times the kernel give a kh x kw patch of output pixels
     (one product for the whole batch: (B*H*W, in) @ (in, kh*kw*out)); the patches are then added
     into the output, tap by tap, ``stride`` pixels apart. Backward reads the same patches back out of
-    the output's gradient (one strided copy) and runs the two products of a linear layer's backward. Differentiable
-    once (no gradient of a gradient through it: WGAN-GP's penalty goes through the critic only). Not
-    made for autocast, which ganlab does not use on a CPU: under it the output stays in the input's dtype.
+    the output's gradient (one strided copy) and runs the two products of a linear layer's backward.
+    Differentiable once (no gradient of a gradient through it: WGAN-GP's penalty goes through the critic
+    only). Not made for autocast, which ganlab does not use on a CPU: under it the output stays in the
+    input's dtype.
     """
 
     @staticmethod
