@@ -4,12 +4,13 @@ usage: python benchmarks/family.py [--models dcgan cdcgan wgan-gp mlp] [--datase
                                    [--seed 0] [--runs runs/family] [--n 10000] [--from MODEL=CHECKPOINT ...]
 
 Each model trains with ganlab's train (its paper's optimizer: ``Config.for_model``; every model, the
-DCGAN too, sampling its last weights, ``ema_decay=0``) for ``--epochs`` epochs, seed ``--seed``, with
+DCGAN too, sampling its last weights, ``ema_decay=0``, and starting BatchNorm's scales at N(1, 0.02),
+``bn_gamma_mean=1``: the family's recipe) for ``--epochs`` epochs, seed ``--seed``, with
 the per-epoch quality tracking on, saving to RUNS/DATASET/MODEL/ checkpoint.pt. A checkpoint already
 there is resumed (a finished one is only scored), so an interrupted study continues where it stopped,
 and a notebook's run can be scored by pointing ``--runs`` at it (notebooks/next/ train into runs/family/
-there), or ``--from MODEL=PATH`` at one checkpoint (``make train ARGS="--ema-decay 0"``'s, for the
-DCGAN). Each row: parameters of G and D, seconds per epoch (the median of the run's steady epochs, on
+there), or ``--from MODEL=PATH`` at one checkpoint (``make train ARGS="--ema-decay 0 --bn-gamma-mean 1"``'s,
+for the DCGAN). Each row: parameters of G and D, seconds per epoch (the median of the run's steady epochs, on
 this machine: an epoch that shared the CPU does not move it), Frechet distance, modes and confidence on
 ``--n`` samples; for the conditional DCGAN the classifier's agreement with the class asked for, per
 class, beside its accuracy on real images; for every game the correlation across epochs between its D
@@ -50,8 +51,9 @@ def correlations(history) -> dict:
 
 
 def run(model: str, dataset: str, epochs: int, seed: int, runs: Path, n: int, checkpoint: Path | None = None) -> dict:
-    # Every game samples its last weights, the DCGAN too (its default averages them): the table compares games.
-    cfg = Config.for_model(model, dataset=dataset, epochs=epochs, seed=seed, ema_decay=0.0)
+    # Every game trains and samples the family's way, the DCGAN too (its default averages its weights and starts
+    # BatchNorm as the course does): the table compares games.
+    cfg = Config.for_model(model, dataset=dataset, epochs=epochs, seed=seed, ema_decay=0.0, bn_gamma_mean=1.0)
     checkpoint = checkpoint or runs / dataset / model / "checkpoint.pt"
     start = time.perf_counter()
     history = train(cfg, checkpoint=checkpoint, resume=checkpoint if checkpoint.is_file() else None,

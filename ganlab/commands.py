@@ -44,7 +44,8 @@ def run_train(args, parser) -> int:
     from .viz import plot_history, save_grid
 
     try:
-        given = (("lr", args.lr), ("width", args.width), ("ema_decay", args.ema_decay))
+        given = (("lr", args.lr), ("width", args.width), ("ema_decay", args.ema_decay),
+                 ("bn_gamma_mean", args.bn_gamma_mean))
         chosen = {name: value for name, value in given if value is not None}
         model = "dcgan64" if args.dataset == "folder" and args.model == "dcgan" else args.model
         cfg = Config.for_model(model, dataset=args.dataset, epochs=args.epochs, data_dir=args.data_dir,

@@ -79,7 +79,8 @@ def reference_generator(dataset: str = "mnist", device="cpu"):
     """The generator of ganlab's shipped known-good run (``ganlab.history.reference_run``), in eval mode.
 
     "mnist-ema" is ``make train``'s 20-epoch run of the default recipe, its weight-averaged generator;
-    "mnist" the same run's last weights (``reference_run`` says which notebook uses which). Weights stored
+    "mnist" a run of the family's recipe, its last weights (``reference_run`` says which is which, and which
+    notebook uses which). Weights stored
     as float16, loaded as float32, so a notebook can show or steer a trained DCGAN without training one.
     Taught in notebooks/next/.
     """

@@ -168,13 +168,14 @@ def reference_run(name: str = "mnist") -> History:
     """The per-epoch numbers (no samples) of a shipped known-good run: "mnist" or "mnist-ema" (below).
 
     Shipped with the package so any notebook can draw a run beside its own without running 07 first:
-    on Colab each notebook has a runtime of its own. Two, from ``make train`` (20 epochs, seed 0):
+    on Colab each notebook has a runtime of its own. Two, each from ``make train`` (20 epochs, seed 0):
 
-    * "mnist-ema": today's default, sampling the average of G's weights (``Config().ema_decay``).
-      Notebook 08 and the clinic draw it beside their own runs, which sample the same way.
-    * "mnist": the same training sampled from its last weights (``ema_decay=0``, ganlab's default
-      before the recipe study; EMA only watches, so the networks trained are the same ones). The
-      family's other models sample their last weights, so notebooks/next/ set them beside this.
+    * "mnist-ema": today's default, sampling the average of G's weights (``Config().ema_decay``), its
+      BatchNorm scales started as the course's (``bn_gamma_mean`` 0). Notebook 08 and the clinic draw
+      it beside their own runs, which train and sample the same way.
+    * "mnist": the recipe the family's other models keep, ganlab's before the recipe study: the last
+      weights sampled (``ema_decay=0``) and BatchNorm scales started at N(1, 0.02) (``bn_gamma_mean=1``).
+      notebooks/next/ set the family's models beside it, like with like.
 
     One run, not a band: another seed reads a few points differently. Taught in notebook 08.
     """
@@ -195,10 +196,10 @@ def reference_scores(name: str = "mnist") -> dict:
 
 @dataclass
 class ReferenceBand:
-    """Known-good per-epoch distances to draw behind a run's own: one list per seed of ganlab's default
-    recipe (tracked on 2,000 samples, as ``train`` tracks), and the floor, what 2,000 real training
-    images read against the test set. Runs of the same recipe differ from seed to seed (and a little
-    from run to run): the band's width shows by how much."""
+    """Known-good per-epoch distances to draw behind a run's own: one list per seed of one recipe (the
+    default's for "mnist-ema", the family's for "mnist"; tracked on 2,000 samples, as ``train`` tracks),
+    and the floor, what 2,000 real training images read against the test set. Runs of the same recipe
+    differ from seed to seed (and a little from run to run): the band's width shows by how much."""
 
     runs: dict  # seed -> per-epoch tracked distance
     floor: float | None = None
@@ -226,5 +227,5 @@ def reference_band(name: str = "mnist") -> ReferenceBand:
     if not runs:
         runs = {record["config"].get("seed", 0): History.from_rows(record["epochs"]).frechet}
     seeds = len(runs)
-    recipe = "default recipe" if record["config"].get("ema_decay") else "default recipe, last weights"
+    recipe = "default recipe" if record["config"].get("ema_decay") else "the family's recipe, last weights"
     return ReferenceBand(runs, band.get("floor"), f"{recipe}, {seeds} seed{'s' if seeds > 1 else ''}")

@@ -91,6 +91,8 @@ class EachEpoch(Hook):
 
 #: Config fields a resumed run may change; any other difference from the checkpoint is refused.
 RESUMABLE_CHANGES = ("epochs", "device", "data_dir", "batches_on_device", "speedups")
+#: The DCGAN's defaults before the recipe study changed them (README): a run saved then keeps these values.
+BEFORE_STUDY = {"ema_decay": 0.0, "bn_gamma_mean": 1.0}
 
 
 def check_resume_config(cfg: Config, saved: dict, path) -> None:
@@ -101,8 +103,14 @@ def check_resume_config(cfg: Config, saved: dict, path) -> None:
     if differing:
         was = ", ".join(f"{name}={getattr(saved_cfg, name)!r}" for name in differing)
         now = ", ".join(f"{name}={getattr(cfg, name)!r}" for name in differing)
-        hint = (" A run saved before the DCGAN's default sampled an average of G's weights has ema_decay=0.0: "
-                "pass Config(ema_decay=0.0), or --ema-decay 0." if differing == ["ema_decay"] else "")
+        hint = ""
+        if set(differing) <= set(BEFORE_STUDY):  # fields with a command-line flag: say how to pass the saved values
+            values = {name: getattr(saved_cfg, name) for name in differing}
+            passed = ", ".join(f"{name}={value!r}" for name, value in values.items())
+            flags = " ".join(f"--{name.replace('_', '-')} {value:g}" for name, value in values.items())
+            before = saved_cfg.model == "dcgan" and all(BEFORE_STUDY[name] == value for name, value in values.items())
+            hint = (" It has the DCGAN's defaults from before the recipe study:" if before else " To resume it,") + \
+                f" pass Config({passed}), or {flags}."
         raise ValueError(f"{path} was trained with {was}, not {now}: resume with the same values "
                          f"(only {', '.join(RESUMABLE_CHANGES)} may change).{hint}")
 

@@ -47,6 +47,7 @@ def test_missing_data_falls_back_to_the_sample_in_one_line(tmp_path, capsys, mon
     (["train", "--dataset", "cifar"], "invalid choice: 'cifar'"),
     (["train", "--lr", "3"], "lr must be between 0 and 1"),
     (["train", "--ema-decay", "1"], "ema_decay must be in [0, 1)"),
+    (["train", "--bn-gamma-mean", "5"], "bn_gamma_mean must be between -1 and 2"),
     (["sample", "--checkpoint", "nope.pt"], "No checkpoint at nope.pt"),
     (["sample"], "the following arguments are required: --checkpoint"),
     (["fly"], "invalid choice: 'fly'"),
@@ -116,3 +117,35 @@ def test_ema_decay_on_the_command_line_and_resuming_a_run_that_sampled_its_last_
     assert "pass Config(ema_decay=0.0), or --ema-decay 0" in capsys.readouterr().err.strip().splitlines()[-1]
     assert main([*common, "--epochs", "2", "--resume", "--ema-decay", "0"]) == 0
     assert load_checkpoint(tmp_path / "mnist" / "checkpoint.pt")["epoch"] == 2
+
+
+def test_the_tutorials_batchnorm_init_on_the_command_line_and_resuming_a_run_made_with_it(tmp_path, capsys):
+    """A run with the DCGAN's defaults from before the recipe study, resumed: the one-line refusal names every
+    value that differs and how to pass it."""
+    from ganlab.checkpoint import load_checkpoint
+
+    common = ["train", "--out", str(tmp_path), "--data-dir", str(SAMPLE_DIR), "--device", "cpu", "--no-progress"]
+    assert main([*common, "--epochs", "1", "--bn-gamma-mean", "1", "--ema-decay", "0"]) == 0
+    assert load_checkpoint(tmp_path / "mnist" / "checkpoint.pt")["config"]["bn_gamma_mean"] == 1.0
+    capsys.readouterr()
+    with pytest.raises(SystemExit):  # today's defaults: refused in one line
+        main([*common, "--epochs", "2", "--resume"])
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "bn_gamma_mean=1.0, ema_decay=0.0, not bn_gamma_mean=0.0, ema_decay=0.999" in error
+    assert error.endswith("from before the recipe study: pass Config(bn_gamma_mean=1.0, ema_decay=0.0), "
+                          "or --bn-gamma-mean 1 --ema-decay 0.")
+    with pytest.raises(SystemExit):  # one of the two given: the other is still named
+        main([*common, "--epochs", "2", "--resume", "--ema-decay", "0"])
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
+        "pass Config(bn_gamma_mean=1.0), or --bn-gamma-mean 1.")
+    assert main([*common, "--epochs", "2", "--resume", "--bn-gamma-mean", "1", "--ema-decay", "0"]) == 0
+    assert load_checkpoint(tmp_path / "mnist" / "checkpoint.pt")["epoch"] == 2
+
+
+def test_a_resume_with_other_values_than_the_old_defaults_is_not_called_old(tmp_path):
+    from ganlab.config import Config
+    from ganlab.hooks import check_resume_config
+
+    saved = Config(ema_decay=0.5, data_dir="x").to_dict()
+    with pytest.raises(ValueError, match=r"To resume it, pass Config\(ema_decay=0.5\), or --ema-decay 0.5\.$"):
+        check_resume_config(Config(data_dir="x"), saved, "run.pt")

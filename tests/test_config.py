@@ -10,7 +10,7 @@ def test_defaults_follow_the_course_with_the_sound_lr():
     assert (cfg.lr, cfg.beta_1, cfg.beta_2) == (2e-4, 0.5, 0.99)
     assert cfg.rotation == 0 and cfg.dataset == "mnist" and cfg.device == "auto"
     assert "0.002" in Config.__doc__ and "rotation" in Config.__doc__
-    assert cfg.normalize and cfg.bn_gamma_mean == 1.0 and cfg.ema_decay == 0.999  # the recipe study's switches
+    assert cfg.normalize and cfg.bn_gamma_mean == 0.0 and cfg.ema_decay == 0.999  # the recipe study's switches
 
 
 def test_only_the_dcgan_samples_an_average_by_default_and_a_given_decay_wins():
@@ -20,6 +20,17 @@ def test_only_the_dcgan_samples_an_average_by_default_and_a_given_decay_wins():
     assert Config.from_dict(Config().to_dict()) == Config()  # a saved Config keeps the decay it ran with
     older = {k: v for k, v in Config().to_dict().items() if k != "ema_decay"}
     assert Config.from_dict(older).ema_decay == 0.0  # saved before the field existed: it sampled its last weights
+
+
+def test_only_the_dcgan_starts_batchnorm_as_the_course_does_and_a_given_mean_wins():
+    assert {model: Config.for_model(model, data_dir="x").bn_gamma_mean for model in ("dcgan", "cdcgan", "wgan-gp",
+            "mlp", "dcgan64")} == {"dcgan": 0.0, "cdcgan": 1.0, "wgan-gp": 1.0, "mlp": 1.0, "dcgan64": 1.0}
+    assert Config(bn_gamma_mean=1.0).bn_gamma_mean == 1.0
+    assert Config(model="mlp", bn_gamma_mean=0.0).bn_gamma_mean == 0.0
+    tutorial = Config(bn_gamma_mean=1.0)
+    assert Config.from_dict(tutorial.to_dict()) == tutorial  # a saved Config keeps the init it trained with
+    older = {k: v for k, v in Config().to_dict().items() if k != "bn_gamma_mean"}
+    assert Config.from_dict(older).bn_gamma_mean == 1.0  # saved before the field existed: it started at N(1, 0.02)
 
 
 @pytest.mark.parametrize("field, value, words", [

@@ -24,3 +24,12 @@ def test_the_band_takes_runs_of_the_same_recipe_from_any_seed_and_any_saved_form
     older = {k: v for k, v in Config(ema_decay=0.0).to_dict().items() if k not in ("ema_decay", "batches_on_device")}
     older["fast"] = True  # saved before batches_on_device and ema_decay existed: the last weights, batches on device
     assert tool.recipe(older) == tool.recipe(Config(ema_decay=0.0).to_dict())
+
+
+def test_the_band_keeps_the_runs_own_curve_for_its_seed_and_adds_other_seeds_of_its_recipe():
+    run = Config(seed=0).to_dict()
+    rows = [{"seed": 0, "config": run, "tracked_frechet": [9.0, 8.0]},  # the same seed, another CPU
+            {"seed": 1, "config": Config(seed=1).to_dict(), "tracked_frechet": [7.0, 6.0]},
+            {"seed": 2, "config": Config(seed=2, ema_decay=0.0).to_dict(), "tracked_frechet": [5.0, 4.0]},  # recipe
+            {"seed": 3, "config": Config(seed=3).to_dict(), "tracked_frechet": [3.0]}]  # another length
+    assert tool.band_runs(run, [10.0, 9.5], rows) == {"0": [10.0, 9.5], "1": [7.0, 6.0]}

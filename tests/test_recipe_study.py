@@ -21,7 +21,9 @@ def differences(cfg: Config, base: Config) -> dict:
 
 def test_the_first_row_is_the_course_notes_recipe():
     cfg = study.variant_config("course recipe (notes)", seed=3, epochs=5, dataset="mnist")
-    assert differences(cfg, Config()) == {**COURSE_NOTES, "seed": 3, "epochs": 5}
+    course_notes_not_ganlabs = {k: v for k, v in COURSE_NOTES.items() if k != "bn_gamma_mean"}
+    assert differences(cfg, Config()) == {**course_notes_not_ganlabs, "seed": 3, "epochs": 5}
+    assert cfg.bn_gamma_mean == Config().bn_gamma_mean == 0.0  # ganlab starts BatchNorm as the course does
 
 
 @pytest.mark.parametrize("name", [n for n in study.VARIANTS if n != "course recipe (notes)"])
@@ -36,9 +38,9 @@ def test_each_ganlab_row_changes_exactly_one_thing_from_the_studys_base(name):
     assert len(differences(study.variant_config(name, seed=0, epochs=5, dataset="mnist"), base)) == 1
 
 
-def test_the_studys_base_is_todays_default_sampling_its_last_weights():
+def test_the_studys_base_is_todays_default_sampling_its_last_weights_with_the_tutorials_batchnorm_init():
     base = study.variant_config(study.BASE_NAME, seed=0, epochs=20, dataset="mnist")
-    assert differences(base, Config()) == {"ema_decay": 0.0}
+    assert differences(base, Config()) == {"ema_decay": 0.0, "bn_gamma_mean": 1.0}
 
 
 def test_the_candidate_row_is_the_two_rows_that_beat_the_studys_base_together():
@@ -61,7 +63,8 @@ def test_rows_are_chosen_by_number_or_name_and_the_study_set_is_the_issues():
 
 def test_the_default_row_is_ganlabs_default_config():
     cfg = study.variant_config(study.DEFAULT_NAME, seed=0, epochs=20, dataset="mnist")
-    assert cfg == Config() and cfg.ema_decay == 0.999
+    assert cfg == Config() and cfg.ema_decay == 0.999 and cfg.bn_gamma_mean == 0.0
+    assert study.DEFAULT_NAME in study.CANDIDATES  # the study's row 13
 
 
 @pytest.mark.parametrize("results", ["recipe_study_mnist_5_epochs_cpu.jsonl", "recipe_study_mnist_20_epochs_cpu.jsonl",

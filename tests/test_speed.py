@@ -165,7 +165,8 @@ def test_a_sped_up_generator_draws_what_the_plain_one_draws():
         torch.testing.assert_close(fast(noise), G(noise), rtol=1e-5, atol=1e-5)
 
 
-def test_training_with_speedups_gives_the_course_layers_numbers_to_float_rounding(mnist_sample):
+@pytest.mark.parametrize("bn_gamma_mean, flipped", [(1.0, 1e-2), (0.0, 5e-2)])
+def test_training_with_speedups_gives_the_course_layers_numbers_to_float_rounding(mnist_sample, bn_gamma_mean, flipped):
     """Same seed, same batches, speedups off and on. The sums run in another order, so the last
     digits differ: the first step's losses agree to 1e-5. Adam's first update is lr times the
     *sign* of each gradient, so a gradient within rounding of 0 (tiny gradients; a bias just before a
@@ -174,11 +175,13 @@ def test_training_with_speedups_gives_the_course_layers_numbers_to_float_roundin
     plain kernels against either form of the fast ones; a wrong kernel in one of the large layers
     moves most of its weights, and every layer's form is checked alone by the tests above). Those
     few moved weights shift the second step's losses by up to 2e-5 on the Xeon, so later steps are
-    only compared loosely."""
+    only compared loosely. From the course's BatchNorm init (today's default) the first step's gradients
+    are far smaller (notebook 06: about 200 times at G's first layer), so more of them sit within rounding
+    of 0: 2.5 % of the weights flipped on the Intel Xeon, so that start gets its own, looser bound."""
     sample = mnist_sample(256)
     runs = []
     for speedups in (False, True):
-        cfg = Config(device="cpu", batch_size=64, speedups=speedups)
+        cfg = Config(device="cpu", batch_size=64, speedups=speedups, bn_gamma_mean=bn_gamma_mean)
         game = DCGAN(cfg)
         torch.manual_seed(5)
         stats, weights = [], []
@@ -192,7 +195,7 @@ def test_training_with_speedups_gives_the_course_layers_numbers_to_float_roundin
     difference = (fast_weights[0] - plain_weights[0]).abs()
     lr = Config().lr
     assert difference.max() <= 2 * lr + 1e-5
-    assert (difference > 1e-5).float().mean() < 1e-2
+    assert (difference > 1e-5).float().mean() < flipped
 
 
 def test_only_the_cpu_gets_the_speedups_and_the_switch_turns_them_off():

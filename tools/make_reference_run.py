@@ -2,19 +2,20 @@
 scores on 10,000 samples, and its generator's weights.
 
 usage: python tools/make_reference_run.py CHECKPOINT [--name mnist] [--n 10000] [--band STUDY.jsonl]
-The MNIST ones are `make train`'s run (20 epochs of the default recipe, seed 0), independent of
+The MNIST ones are `make train` runs (20 epochs, seed 0), independent of
 notebook 07 so that rerunning a notebook never moves what the others compare with:
     make train && python tools/make_reference_run.py runs/mnist/checkpoint.pt --band STUDY
-writes mnist-ema, today's default (the weight-averaged generator); for "mnist", the last weights (``ema_decay=0``:
-the same training, as EMA only watches):
-    make train ARGS="--ema-decay 0 --out runs/last"
+writes mnist-ema, today's default (the weight-averaged generator); for "mnist", the recipe the family's other
+models keep (the last weights, ``ema_decay=0``, and BatchNorm scales from N(1, 0.02), ``bn_gamma_mean=1``):
+    make train ARGS="--ema-decay 0 --bn-gamma-mean 1 --out runs/last"
     python tools/make_reference_run.py runs/last/mnist/checkpoint.pt --band STUDY
-(STUDY: benchmarks/results/recipe_study_mnist_20_epochs_cpu.jsonl); commit ganlab/reference_runs/NAME.json and NAME_G.pt
-(ganlab.history.reference_run and ganlab.games.reference_generator read them). The weights are
-stored as float16 (half the size; the images they draw differ from float32's by under 1/100 of a
-grey level, far below what the scores notice), the scores are those of the float32 generator.
+(STUDY: the recipe study's results on the CPU the run was made on, e.g.
+benchmarks/results/recipe_study_mnist_20_epochs_cpu_xeon.jsonl for mnist-ema); commit
+ganlab/reference_runs/NAME.json and NAME_G.pt (ganlab.history.reference_run and ganlab.games.reference_generator
+read them). The weights are stored as float16 (half the size; the images they draw differ from float32's by
+under 1/100 of a grey level, far below what the scores notice), the scores are those of the float32 generator.
 ``--band`` adds the per-epoch tracked distances of the recipe study's runs of the checkpoint's recipe
-(benchmarks/recipe_study.py; every field but the seed alike), one per seed, for the band
+(benchmarks/recipe_study.py; every field but the seed alike), one per other seed, for the band
 ``ganlab.history.reference_band`` draws; the floor (2,000 real training images against the test set, as
 ``train`` tracks) is measured here.
 """
@@ -45,6 +46,17 @@ def recipe(config: dict) -> dict:
     return {k: v for k, v in values.items() if k not in NOT_THE_RECIPE}
 
 
+def band_runs(config: dict, tracked: list, rows: list[dict]) -> dict:
+    """Per-epoch tracked distances by seed: this run's own for its seed, and the study runs (``rows``) of the
+    same recipe and length for the other seeds. A study run of this run's seed, perhaps made on another CPU,
+    does not replace the run the band is shipped with."""
+    runs = {str(config["seed"]): tracked}
+    for row in rows:
+        if recipe(row["config"]) == recipe(config) and len(row.get("tracked_frechet", [])) == len(tracked):
+            runs.setdefault(str(row["seed"]), row["tracked_frechet"])
+    return runs
+
+
 def default_name(config: dict) -> str:
     """The dataset's name, with "-ema" for a run that sampled the average of G's weights."""
     cfg = Config.from_dict(config, device="auto")
@@ -65,14 +77,11 @@ def main(argv=None) -> int:
         f" --name {args.name}" if args.name else "") + (f" --band {args.band.as_posix()}" if args.band else "")
     G, cfg = generator_from_checkpoint(args.checkpoint)
     scores = evaluate(G, cfg.dataset, n=args.n)
+    rows = [json.loads(line) for line in args.band.read_text().splitlines()] if args.band else []
     band = {"floor": reference(cfg.dataset, n=TRACK_SAMPLES)["frechet"],
-            "runs": {str(cfg.seed): history.frechet}}
-    if args.band:
-        for row in map(json.loads, args.band.read_text().splitlines()):
-            if recipe(row["config"]) == recipe(state["config"]) and len(row.get("tracked_frechet", [])) == len(history):
-                band["runs"][str(row["seed"])] = row["tracked_frechet"]
-        if len(band["runs"]) == 1:
-            print(f"warning: no run of this recipe in {args.band}: the band holds this run alone")
+            "runs": band_runs(state["config"], history.frechet, rows)}
+    if args.band and len(band["runs"]) == 1:
+        print(f"warning: no run of this recipe and another seed in {args.band}: the band holds this run alone")
     record = {"about": f"a {len(history)}-epoch run of ganlab's {cfg.model} on {cfg.dataset}: per-epoch numbers "
                        f"(distance on 2,000 tracked samples) and the last epoch's scores on {args.n:,} samples",
               "made_by": command, "config": state["config"], "evaluation": {"n": args.n, **scores}, "band": band,
