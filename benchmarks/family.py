@@ -30,6 +30,7 @@ from pathlib import Path
 import torch
 
 from ganlab import Config, train
+from ganlab.config import FAMILY_RECIPE
 from ganlab.games import GAMES, generator_from_checkpoint, make_game
 from ganlab.metrics import evaluate, label_agreement, real_agreement
 from ganlab.stats import pearson, spearman
@@ -53,7 +54,7 @@ def correlations(history) -> dict:
 def run(model: str, dataset: str, epochs: int, seed: int, runs: Path, n: int, checkpoint: Path | None = None) -> dict:
     # Every game trains and samples the family's way, the DCGAN too (its default averages its weights and starts
     # BatchNorm as the course does): the table compares games.
-    cfg = Config.for_model(model, dataset=dataset, epochs=epochs, seed=seed, ema_decay=0.0, bn_gamma_mean=1.0)
+    cfg = Config.for_model(model, dataset=dataset, epochs=epochs, seed=seed, **FAMILY_RECIPE)
     checkpoint = checkpoint or runs / dataset / model / "checkpoint.pt"
     start = time.perf_counter()
     history = train(cfg, checkpoint=checkpoint, resume=checkpoint if checkpoint.is_file() else None,

@@ -23,6 +23,7 @@ import torch
 
 from ganlab import Config, generate, load_dataset, train, weights_init
 from ganlab.clinic import discriminator_that_sees_every_pixel, edge_means
+from ganlab.config import FAMILY_RECIPE
 from ganlab.games import generator_from_checkpoint, reference_generator
 from ganlab.metrics import evaluate
 from ganlab.sampling import seeded_noise
@@ -39,7 +40,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--out", type=Path, default=Path("runs/frame_fix"))
     args = ap.parse_args(argv)
-    cfg = Config(epochs=args.epochs, seed=args.seed, ema_decay=0.0, bn_gamma_mean=1.0)  # reference_generator("mnist")'s
+    cfg = Config(epochs=args.epochs, seed=args.seed, **FAMILY_RECIPE)  # reference_generator("mnist")'s recipe
     checkpoint = args.out / "checkpoint.pt"
     start = time.perf_counter()
     if not checkpoint.is_file():

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import torch
 
-from ganlab.config import Config
+from ganlab.config import FAMILY_RECIPE, Config
 from ganlab.games import generator_from_checkpoint
 from ganlab.metrics import evaluate
 from ganlab.session import train
@@ -51,7 +51,7 @@ VARIANTS = {
 #: scales at N(1, 0.02). The study's ganlab rows each put one course choice (or option) back into it; its EMA
 #: row won, and with the course's BatchNorm init (row 13: no worse, and the course's value) became ``Config()``.
 BASE_NAME = "ganlab before the study (EMA off)"
-BEFORE_STUDY = dict(ema_decay=0.0, bn_gamma_mean=1.0)
+BEFORE_STUDY = FAMILY_RECIPE  # ganlab.config: the DCGAN's defaults before the study
 GANLAB_VARIANTS = {
     "ganlab + rotation 20": dict(rotation=20.0),
     "ganlab + lr 0.002": dict(lr=0.002),

@@ -24,6 +24,10 @@ BUG_VALUES = {"lr_0.002": {"lr": 0.002}, "noise_dim_2": {"noise_dim": 2}, "pixel
 #: the 64x64 DCGAN's noise size and Adam (PyTorch's DCGAN tutorial), and the folder it trains on.
 MODEL_RECIPES = {"wgan-gp": {"lr": 1e-4, "beta_1": 0.0, "beta_2": 0.9},
                  "dcgan64": {"dataset": "folder", "noise_dim": 100, "beta_2": 0.999}}
+#: The family's recipe: how the models of notebooks/next/ train and sample, as they were measured. It is also
+#: the course's DCGAN's recipe before the recipe study changed its defaults, and what a Config saved before
+#: these fields existed trained with: the last weights sampled, BatchNorm scales from N(1, 0.02).
+FAMILY_RECIPE = {"ema_decay": 0.0, "bn_gamma_mean": 1.0}
 #: ``ema_decay`` when a Config does not give one. The 20-epoch recipe study measured the averaged
 #: generator on the course's DCGAN only (README, "The recipe study"); the other models sample their
 #: last weights, as they did when their notebooks were measured.
@@ -116,9 +120,9 @@ class Config:
 
     def __post_init__(self) -> None:
         if self.ema_decay is None:  # resolved once: dataclasses.replace(cfg, model=...) keeps this number
-            self.ema_decay = EMA_DEFAULTS.get(self.model, 0.0)
+            self.ema_decay = EMA_DEFAULTS.get(self.model, FAMILY_RECIPE["ema_decay"])
         if self.bn_gamma_mean is None:  # the same
-            self.bn_gamma_mean = BN_GAMMA_DEFAULTS.get(self.model, 1.0)
+            self.bn_gamma_mean = BN_GAMMA_DEFAULTS.get(self.model, FAMILY_RECIPE["bn_gamma_mean"])
         for name in NUMBER_FIELDS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -218,7 +222,7 @@ class Config:
         ``bn_gamma_mean`` existed started its BatchNorm scales at N(1, 0.02), so it reads as 1.0.
         """
         saved = {RENAMED.get(name, name): value for name, value in values.items()}
-        values = {"ema_decay": 0.0, "bn_gamma_mean": 1.0, **saved}
+        values = {**FAMILY_RECIPE, **saved}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from .checkpoint import atomic_write, best_checkpoint_path, restore_rng, save_checkpoint
-from .config import Config
+from .config import FAMILY_RECIPE, Config
 from .ema import ema_decay_at, reestimate_batchnorm, update_ema
 from .history import History
 from .train import Hook
@@ -91,8 +91,6 @@ class EachEpoch(Hook):
 
 #: Config fields a resumed run may change; any other difference from the checkpoint is refused.
 RESUMABLE_CHANGES = ("epochs", "device", "data_dir", "batches_on_device", "speedups")
-#: The DCGAN's defaults before the recipe study changed them (README): a run saved then keeps these values.
-BEFORE_STUDY = {"ema_decay": 0.0, "bn_gamma_mean": 1.0}
 
 
 def check_resume_config(cfg: Config, saved: dict, path) -> None:
@@ -104,11 +102,11 @@ def check_resume_config(cfg: Config, saved: dict, path) -> None:
         was = ", ".join(f"{name}={getattr(saved_cfg, name)!r}" for name in differing)
         now = ", ".join(f"{name}={getattr(cfg, name)!r}" for name in differing)
         hint = ""
-        if set(differing) <= set(BEFORE_STUDY):  # fields with a command-line flag: say how to pass the saved values
+        if set(differing) <= set(FAMILY_RECIPE):  # fields with a command-line flag: say how to pass the saved values
             values = {name: getattr(saved_cfg, name) for name in differing}
             passed = ", ".join(f"{name}={value!r}" for name, value in values.items())
             flags = " ".join(f"--{name.replace('_', '-')} {value:g}" for name, value in values.items())
-            before = saved_cfg.model == "dcgan" and all(BEFORE_STUDY[name] == value for name, value in values.items())
+            before = saved_cfg.model == "dcgan" and all(FAMILY_RECIPE[name] == value for name, value in values.items())
             hint = (" It has the DCGAN's defaults from before the recipe study:" if before else " To resume it,") + \
                 f" pass Config({passed}), or {flags}."
         raise ValueError(f"{path} was trained with {was}, not {now}: resume with the same values "

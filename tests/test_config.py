@@ -31,6 +31,8 @@ def test_only_the_dcgan_starts_batchnorm_as_the_course_does_and_a_given_mean_win
     assert Config.from_dict(tutorial.to_dict()) == tutorial  # a saved Config keeps the init it trained with
     older = {k: v for k, v in Config().to_dict().items() if k != "bn_gamma_mean"}
     assert Config.from_dict(older).bn_gamma_mean == 1.0  # saved before the field existed: it started at N(1, 0.02)
+    from ganlab.config import FAMILY_RECIPE
+    assert FAMILY_RECIPE == {"ema_decay": 0.0, "bn_gamma_mean": 1.0}  # the family's recipe, one place
 
 
 @pytest.mark.parametrize("field, value, words", [
