@@ -10,7 +10,9 @@ Prints, for ganlab's default step (the course's ``train_step`` on a batch of 128
 3. the median seconds per step over ``--steps`` steps (after 5 warm-up steps), what that makes per
    epoch (469 steps), and the fraction of either peak it reaches; the floor (the step's FLOPs at the
    theoretical peak) per epoch;
-4. torch.profiler's table of the operators that took the most time in 5 steps.
+4. torch.profiler's table of the operators that took the most time in 5 steps;
+5. each operator's wall time per step by input shapes (the matrix products with their GFLOP/s), and
+   the matrix products' share of the step.
 Synthetic batches (uniform in [-1, 1]): the arithmetic does not depend on the pixels. Asserts nothing.
 """
 from __future__ import annotations
@@ -97,7 +99,45 @@ def main(argv=None) -> int:
     print("\n4. Operators by self time, 5 steps (torch.profiler; its own overhead included)")
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows,
                                     max_name_column_width=40))
+
+    per_call = operator_times(game, batch, labels, steps=10)
+    print("\n5. Operators by wall time per step, by input shapes (10 steps, each call timed alone; the matrix")
+    print("   products' rate counted from their shapes)")
+    for seconds, name, shapes, calls in per_call[:args.rows]:
+        rate = ""
+        if name == "aten.mm.default":
+            (m, k), (_, n) = shapes
+            rate = f"  {2 * m * k * n * calls / seconds / 1e9:.0f} GFLOP/s"
+        print(f"  {seconds * 1e3:6.2f} ms  x{calls:<3} {name:38s} {shapes}{rate}")
+    matmul = sum(row[0] for row in per_call if row[1] == "aten.mm.default")
+    total = sum(row[0] for row in per_call)
+    print(f"  matrix products: {matmul * 1e3:.1f} of {total * 1e3:.1f} ms per step ({matmul / total:.0%})")
     return 0
+
+
+def operator_times(game, batch, labels, steps: int) -> list[tuple[float, str, tuple, int]]:
+    """(seconds per step, operator, input shapes, calls per step) for every operator the step runs, slowest
+    first: each call timed by the wall clock as it runs (a CPU operator returns when it is done), without the
+    profiler's bookkeeping, which inflates short operators."""
+    from collections import defaultdict
+
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    seconds = defaultdict(list)
+
+    class Timed(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            start = time.perf_counter()
+            out = func(*args, **(kwargs or {}))
+            shapes = tuple(tuple(a.shape) for a in args if isinstance(a, torch.Tensor))
+            seconds[(str(func), shapes)].append(time.perf_counter() - start)
+            return out
+
+    with Timed():
+        for _ in range(steps):
+            game.step(batch, labels)
+    rows = [(sum(t) / steps, name, shapes, len(t) // steps) for (name, shapes), t in seconds.items()]
+    return sorted(rows, key=lambda row: row[0], reverse=True)
 
 
 if __name__ == "__main__":

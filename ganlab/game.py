@@ -131,7 +131,7 @@ def train_step_reusing_fakes(G, D, G_opt, D_opt, real_img, noise_dim: int, smoot
 
     One generator forward pass fewer per step than the course's ``train_step`` (about a quarter of
     the arithmetic), at a price: G learns from fakes D has just been trained to reject, not fresh
-    ones. ``Config(reuse_fakes=True)`` picks it; the README's speed table gives what it measured.
+    ones. ``Config(reuse_fakes=True)`` picks it; the README's speed section gives what it measured.
     """
     noise = torch.randn(real_img.size(0), noise_dim, device=real_img.device)
     fake_img = G(noise)

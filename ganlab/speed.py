@@ -2,7 +2,8 @@
 
 Nothing here changes what is computed, only the order of the memory and which kernel does the
 multiply-adds, so losses agree with the plain networks to float rounding (tests/test_speed.py).
-Measured on a 2-core CPU (benchmarks/cpu_levers.py; the README's speed table):
+Measured on a 2-core CPU (benchmarks/cpu_levers.py; the README's speed section and the speed log,
+benchmarks/README.md):
 
 * **channels_last** (NHWC memory): oneDNN, PyTorch's CPU convolution library, runs convolutions
   faster when each pixel's channels sit side by side; 1.08x to 1.12x on the whole step.
@@ -13,7 +14,7 @@ Measured on a 2-core CPU (benchmarks/cpu_levers.py; the README's speed table):
   shifted adds (``PatchConvTranspose2d``). oneDNN reached 28-40 GFLOP/s on the first and last of
   the generator's layers and 147-181 on the middle ones, on an Intel Xeon whose large matrix products
   reach 366: the same parameters (the modules keep their ``state_dict``) and the same multiply-adds,
-  1.3x to 3.6x faster per layer there (benchmarks/transposed_layers.py; the README's speed table).
+  1.3x to 3.6x faster per layer there (benchmarks/transposed_layers.py; the speed log, benchmarks/README.md).
   Not measured on the AMD CPU of earlier sessions, where oneDNN ran closer to its matrix products.
 * **Adam without the loop.** On a CPU, Adam updates its tensors one after another in Python;
   ``foreach`` (PyTorch's default on a GPU) does each operation on all of them in one call: bit for
@@ -90,10 +91,26 @@ class _PatchesAdded(torch.autograd.Function):
         pixels = x.permute(0, 2, 3, 1).reshape(b * h * w, c)  # a view when x is channels_last
         kernel = weight.permute(0, 2, 3, 1).reshape(c, kh * kw * out)  # a view when weight is channels_last
         patches = (pixels @ kernel).view(b, h, w, kh, kw, out)
-        y = x.new_zeros(b, (h - 1) * sh + kh, (w - 1) * sw + kw, out)
+        # When the kernel is at least as wide as the stride, the taps i < sh, j < sw tile the top-left
+        # (h * sh) x (w * sw) pixels exactly once, and each is the first tap, in the order below, to reach
+        # its pixels: copying those patches instead of adding them to zeros gives the same numbers,
+        # without writing the zeros first. Elsewhere (and everywhere, for a stride wider than the
+        # kernel) the output starts at zero.
+        first_taps_tile = kh >= sh and kw >= sw
+        height, width = (h - 1) * sh + kh, (w - 1) * sw + kw
+        if first_taps_tile:
+            y = x.new_empty(b, height, width, out)
+            y[:, h * sh:].zero_()
+            y[:, :h * sh, w * sw:].zero_()
+        else:
+            y = x.new_zeros(b, height, width, out)
         for i in range(kh):
             for j in range(kw):
-                y[:, _strided(h, i, sh), _strided(w, j, sw)].add_(patches[:, :, :, i, j])
+                target = y[:, _strided(h, i, sh), _strided(w, j, sw)]
+                if first_taps_tile and i < sh and j < sw:
+                    target.copy_(patches[:, :, :, i, j])
+                else:
+                    target.add_(patches[:, :, :, i, j])
         ctx.save_for_backward(pixels, kernel)
         ctx.sizes = (b, c, h, w, out, kh, kw, sh, sw)
         return y  # (B, H_out, W_out, out): the module turns it into NCHW's order (a view, outside the Function)
@@ -128,8 +145,10 @@ class PatchConvTranspose2d(nn.ConvTranspose2d):
     def forward(self, x, output_size=None):
         if x.dim() != 4 or output_size is not None or not _plain(self):
             return super().forward(x, output_size)
-        y = _PatchesAdded.apply(x, self.weight, self.stride).permute(0, 3, 1, 2)  # NCHW order, channels-last memory
-        return y if self.bias is None else y + self.bias.view(1, -1, 1, 1)
+        y = _PatchesAdded.apply(x, self.weight, self.stride)  # (B, H_out, W_out, out), a new tensor
+        if self.bias is not None:
+            y.add_(self.bias)  # in place: the same sums as adding it after, without another output to allocate
+        return y.permute(0, 3, 1, 2)  # NCHW order, channels-last memory
 
 
 def speed_up(model: nn.Module) -> nn.Module:

@@ -96,6 +96,36 @@ def test_the_patch_forms_output_can_be_changed_in_place_as_the_usual_layers_can(
     torch.testing.assert_close(x_fast.grad, x_plain.grad, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("in_ch, out_ch, kernel, stride, size", [(64, 1, 4, 2, 13), (256, 128, 4, 1, 3),
+                                                                 (128, 64, 3, 2, 6), (8, 2, (4, 3), (2, 3), 7),
+                                                                 (4, 3, 2, 3, 4), (4, 3, (3, 1), (2, 2), 5)])
+def test_the_forward_copies_the_first_taps_to_exactly_the_numbers_of_adding_every_tap_to_zeros(
+        in_ch, out_ch, kernel, stride, size):
+    """The forward copies the taps that tile the output's top-left block instead of adding them to
+    zeros, and adds the bias in place: bit for bit zeros plus every patch in the same order, plus the
+    bias, whether the kernel covers the stride, is wider, or leaves gaps (where nothing is copied);
+    the bias's gradient is exactly the output gradient summed over batch and pixels."""
+    torch.manual_seed(0)
+    layer = nn.ConvTranspose2d(in_ch, out_ch, kernel, stride).to(memory_format=torch.channels_last)
+    layer.__class__ = PatchConvTranspose2d
+    x = torch.randn(3, in_ch, size, size + 1).to(memory_format=torch.channels_last)
+    b, c, h, w = x.shape
+    _, o, kh, kw = layer.weight.shape
+    sh, sw = layer.stride
+    weight, bias = layer.weight.detach(), layer.bias.detach()
+    patches = (x.permute(0, 2, 3, 1).reshape(b * h * w, c)
+               @ weight.permute(0, 2, 3, 1).reshape(c, kh * kw * o)).view(b, h, w, kh, kw, o)
+    expected = torch.zeros(b, (h - 1) * sh + kh, (w - 1) * sw + kw, o)
+    for i in range(kh):
+        for j in range(kw):
+            expected[:, i:i + (h - 1) * sh + 1:sh, j:j + (w - 1) * sw + 1:sw] += patches[:, :, :, i, j]
+    out = layer(x)
+    assert torch.equal(out.permute(0, 2, 3, 1), expected + bias)
+    grad = torch.randn_like(out)
+    out.backward(grad)
+    assert torch.equal(layer.bias.grad, grad.sum((0, 2, 3)))
+
+
 def _patches_of(grad_y: torch.Tensor, h: int, w: int, kh: int, kw: int, sh: int, sw: int) -> torch.Tensor:
     """The output gradient's kh x kw patches, tap by tap: what the patch form's backward must read."""
     b, out = grad_y.shape[0], grad_y.shape[-1]
