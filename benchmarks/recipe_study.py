@@ -72,6 +72,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 #: Where the README and notebook 07 put the table ``published_table()`` builds from the 20-epoch results;
 #: tests/test_recipe_study.py checks both pages hold it, so a new run shows up there.
 TABLE_MARKER = "<!-- RECIPE_TABLE -->"
+#: The two BatchNorm inits of the averaged generator on Fashion-MNIST (rows 11 and 13, seeds 0-2, on the Intel
+#: Xeon): the README and notebook 08 show ``published_table(FASHION_RESULTS)`` after FASHION_TABLE_MARKER.
+FASHION_RESULTS = RESULTS / "recipe_study_fashion_20_epochs_cpu_xeon.jsonl"
+FASHION_TABLE_MARKER = "<!-- FASHION_RECIPE_TABLE -->"
 
 
 def results_path(dataset: str = "mnist", epochs: int = 20, device: str = "cpu") -> Path:

@@ -98,16 +98,28 @@ def test_table_has_one_row_per_variant_run_in_the_given_order():
     assert lines[3] == "| lr 2e-4 | 15.0 ± 5.0 | 10.0, 20.0 | 10.0 ± 0.0 | 0.900 ± 0.000 | 0, 1 |"  # seed order
 
 
+def _table_after(page: str, marker: str) -> str:
+    """The Markdown table that follows ``marker`` on ``page`` (a notebook: in the cell that holds it)."""
+    text = (SCRIPT.parents[1] / page).read_text()
+    if page.endswith(".ipynb"):
+        text = next("".join(cell["source"]) for cell in json.loads(text)["cells"]
+                    if marker in "".join(cell["source"]))
+    return text.split(marker + "\n", 1)[1].split("\n\n", 1)[0]
+
+
 @pytest.mark.parametrize("page", ["README.md", "notebooks/07_training_loop.ipynb"])
 def test_the_published_table_is_what_the_results_file_holds(page):
     """README and notebook 07 show the 20-epoch table as the results file has it today: a run added to
     the file without the pages regenerated (python benchmarks/recipe_study.py --table) fails here."""
-    text = (SCRIPT.parents[1] / page).read_text()
-    if page.endswith(".ipynb"):
-        text = next("".join(cell["source"]) for cell in json.loads(text)["cells"]
-                    if study.TABLE_MARKER in "".join(cell["source"]))
-    after_marker = text.split(study.TABLE_MARKER + "\n", 1)[1]
-    shown = after_marker.split("\n\n", 1)[0]
     expected = study.published_table()
     assert expected.count("\n") == len(study.STUDY) + len(study.CANDIDATES) + 1  # header, rule, a line per row
-    assert shown == expected
+    assert _table_after(page, study.TABLE_MARKER) == expected
+
+
+@pytest.mark.parametrize("page", ["README.md", "notebooks/08_fashion_mnist.ipynb"])
+def test_the_published_fashion_table_is_what_its_results_file_holds(page):
+    """The Fashion-MNIST rows (python benchmarks/recipe_study.py --table --results
+    benchmarks/results/recipe_study_fashion_20_epochs_cpu_xeon.jsonl) as README and notebook 08 show them."""
+    expected = study.published_table(study.FASHION_RESULTS)
+    assert expected.count("\n") == 3  # header, rule, the two BatchNorm inits
+    assert _table_after(page, study.FASHION_TABLE_MARKER) == expected
