@@ -1,17 +1,19 @@
 """Bad input through the command line, as a user types it: one clear line, a non-zero exit, nothing lost.
 
 Each case builds what it needs in a temporary folder, runs ``python -m ganlab ...`` in its own
-process, and checks the exit status, that no traceback was shown, and the line that explains.
+process (forked from one that has imported ganlab: tests/forked_cli.py), and checks the exit
+status, that no traceback was shown, and the line that explains.
 docs/what_happens_when.md is the same table in words.
 """
 import errno
 import gzip
 import importlib
+import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -148,23 +150,25 @@ CASES = [
 ]
 
 
-def run_case(case, tmp):
-    """Build the case's files in ``tmp`` and run its command in a new process."""
+def command_for(case, tmp):
+    """Build the case's files in ``tmp``; its command line, folder and environment."""
     name, setup, arguments, _, _ = case
     values = {"tmp": tmp, **(setup(tmp) if setup else {})}
     argv = [part.format(**values) for part in arguments.split()]
     env = {**os.environ, "TQDM_DISABLE": "1", "GANLAB_QUICK": "1" if "quick" in name else "0",
            "GANLAB_DATA_DIR": str(SAMPLE_DIR)}  # the small sample: cases that reach the data load it fast
-    return subprocess.run([sys.executable, "-m", "ganlab", *argv, *(["--no-progress"] if argv[0] == "train" else [])],
-                          cwd=tmp, env=env, capture_output=True, text=True, timeout=300)
+    return {"argv": [*argv, *(["--no-progress"] if argv[0] == "train" else [])], "cwd": str(tmp), "env": env}
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    """Every case's result, run a few processes at a time (each spends seconds importing torch)."""
-    folders = [tmp_path_factory.mktemp(f"case{i}") for i in range(len(CASES))]
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return dict(zip((case[0] for case in CASES), pool.map(run_case, CASES, folders)))
+    """Every case's result. Each runs in its own process, forked from one that imported ganlab once
+    (tests/forked_cli.py): forty fresh interpreters would spend over a minute importing torch."""
+    commands = [command_for(case, tmp_path_factory.mktemp(f"case{i}")) for i, case in enumerate(CASES)]
+    runner = subprocess.run([sys.executable, str(Path(__file__).with_name("forked_cli.py"))],
+                            input=json.dumps(commands), capture_output=True, text=True, timeout=600)
+    assert runner.returncode == 0, runner.stderr
+    return {case[0]: SimpleNamespace(**result) for case, result in zip(CASES, json.loads(runner.stdout))}
 
 
 @pytest.mark.slow
