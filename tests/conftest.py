@@ -1,10 +1,11 @@
-"""Shared fixtures for the unit tests: headless matplotlib, no quick mode, tiny IDX folders."""
+"""Shared fixtures for the unit tests: headless matplotlib, no quick mode, tiny IDX folders, the command line."""
 import gzip
 import struct
 
 import matplotlib
 import pytest
 import torch
+from forked_cli import CLIServer
 
 from ganlab.data import load_sample_dataset
 
@@ -16,6 +17,16 @@ def _plain_environment(monkeypatch):
     """Unit tests choose their data explicitly: no quick mode, no data folder from outside."""
     monkeypatch.delenv("GANLAB_QUICK", raising=False)
     monkeypatch.setenv("TQDM_DISABLE", "1")
+
+
+@pytest.fixture(scope="session")
+def ganlab_cli():
+    """``ganlab_cli(*argv, cwd=..., env=...)``: ``python -m ganlab *argv`` in a new process, its result as
+    ``subprocess.run`` gives it; ``ganlab_cli.run_many(commands)`` runs a list a few at a time. The processes
+    are forked from one that imported ganlab once (tests/forked_cli.py), not started from nothing."""
+    server = CLIServer()
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="session")

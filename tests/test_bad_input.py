@@ -8,12 +8,10 @@ docs/what_happens_when.md is the same table in words.
 import errno
 import gzip
 import importlib
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -161,14 +159,12 @@ def command_for(case, tmp):
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    """Every case's result. Each runs in its own process, forked from one that imported ganlab once
-    (tests/forked_cli.py): forty fresh interpreters would spend over a minute importing torch."""
+def results(tmp_path_factory, ganlab_cli):
+    """Every case's result, each from its own process, a few at a time. The processes are forked from
+    one that imported ganlab once (tests/forked_cli.py): forty fresh interpreters would spend over a
+    minute importing torch."""
     commands = [command_for(case, tmp_path_factory.mktemp(f"case{i}")) for i, case in enumerate(CASES)]
-    runner = subprocess.run([sys.executable, str(Path(__file__).with_name("forked_cli.py"))],
-                            input=json.dumps(commands), capture_output=True, text=True, timeout=600)
-    assert runner.returncode == 0, runner.stderr
-    return {case[0]: SimpleNamespace(**result) for case, result in zip(CASES, json.loads(runner.stdout))}
+    return dict(zip((case[0] for case in CASES), ganlab_cli.run_many(commands)))
 
 
 @pytest.mark.slow

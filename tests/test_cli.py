@@ -1,6 +1,4 @@
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -73,9 +71,8 @@ def test_resume_without_checkpoint_and_overwrite_are_refused(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("command", [[], ["train"], ["sample"]])
-def test_help_on_every_command(command):
-    result = subprocess.run([sys.executable, "-m", "ganlab", *command, "--help"], cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+def test_help_on_every_command(command, ganlab_cli):
+    result = ganlab_cli(*command, "--help", cwd=REPO)
     assert result.returncode == 0 and "usage: python -m ganlab" in result.stdout
 
 

@@ -1,7 +1,5 @@
 """The GANs after the course (notebooks/next/): conditional DCGAN, WGAN-GP, MLP GAN, and their tools."""
 import math
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -138,24 +136,20 @@ def test_for_model_takes_the_papers_optimizer_and_changes_win():
     assert Config.for_model("cdcgan") == Config(model="cdcgan")
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "ganlab", *args], capture_output=True, text=True)
-
-
 @pytest.mark.slow
-def test_sample_with_a_label_draws_that_class_and_refuses_what_it_cannot(runs, tmp_path):
+def test_sample_with_a_label_draws_that_class_and_refuses_what_it_cannot(runs, tmp_path, ganlab_cli):
     _, _, cdcgan = runs["cdcgan"]
     _, _, dcgan = runs["dcgan"]
-    done = cli("sample", "--checkpoint", str(cdcgan), "--label", "3", "--n", "4", "--out", str(tmp_path / "3.png"))
+    done = ganlab_cli("sample", "--checkpoint", cdcgan, "--label", "3", "--n", "4", "--out", tmp_path / "3.png")
     assert done.returncode == 0 and (tmp_path / "3.png").is_file(), done.stderr
     for checkpoint, label, says in ((dcgan, "3", "cannot draw a class on demand"), (cdcgan, "12", "classes 0-9")):
-        result = cli("sample", "--checkpoint", str(checkpoint), "--label", label, "--out", str(tmp_path / "x.png"))
+        result = ganlab_cli("sample", "--checkpoint", checkpoint, "--label", label, "--out", tmp_path / "x.png")
         assert result.returncode == 2 and says in result.stderr.splitlines()[-1], result.stderr
         assert not (tmp_path / "x.png").exists()
 
 
 @pytest.mark.slow
-def test_resuming_a_checkpoint_as_another_game_is_refused_and_leaves_it_whole(runs, tmp_path):
+def test_resuming_a_checkpoint_as_another_game_is_refused_and_leaves_it_whole(runs, tmp_path, ganlab_cli):
     import shutil
 
     _, _, wgan = runs["wgan-gp"]
@@ -163,7 +157,7 @@ def test_resuming_a_checkpoint_as_another_game_is_refused_and_leaves_it_whole(ru
     (out / "mnist").mkdir(parents=True)
     shutil.copy(wgan, out / "mnist" / "checkpoint.pt")
     before = (out / "mnist" / "checkpoint.pt").read_bytes()
-    result = cli("train", "--model", "dcgan", "--resume", "--out", str(out), "--data-dir", str(SAMPLE_DIR),
+    result = ganlab_cli("train", "--model", "dcgan", "--resume", "--out", str(out), "--data-dir", str(SAMPLE_DIR),
                  "--epochs", "3", "--device", "cpu", "--no-progress")
     assert result.returncode == 2 and "holds a wgan-gp run, not dcgan" in result.stderr.splitlines()[-1]
     assert (out / "mnist" / "checkpoint.pt").read_bytes() == before

@@ -1,6 +1,4 @@
 """Your own images (ganlab.folder) and the 64x64 DCGAN (ganlab.dcgan64), on a folder made here."""
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -146,18 +144,16 @@ def test_the_64x64_dcgan_trains_on_a_folder_through_the_one_loop(folder):
 
 
 @pytest.mark.slow
-def test_train_dataset_folder_from_the_command_line(folder, tmp_path):
+def test_train_dataset_folder_from_the_command_line(folder, tmp_path, ganlab_cli):
     out = tmp_path / "runs"
-    result = subprocess.run([sys.executable, "-m", "ganlab", "train", "--dataset", "folder", "--data-dir", str(folder),
-                             "--width", "8", "--batch-size", "8", "--epochs", "1", "--out", str(out), "--device", "cpu",
-                             "--no-progress"], capture_output=True, text=True)
+    result = ganlab_cli("train", "--dataset", "folder", "--data-dir", folder, "--width", "8", "--batch-size", "8",
+                        "--epochs", "1", "--out", out, "--device", "cpu", "--no-progress")
     assert result.returncode == 0, result.stderr
     assert (out / "pictures" / "checkpoint.pt").is_file() and (out / "pictures" / "samples" / "epoch_01.png").is_file()
     assert "Skipped 2 files" in result.stdout and "Quality tracking is off" in result.stdout
     empty = tmp_path / "empty"
     empty.mkdir()
-    refused = subprocess.run([sys.executable, "-m", "ganlab", "train", "--dataset", "folder", "--data-dir", str(empty),
-                              "--out", str(out)], capture_output=True, text=True)
+    refused = ganlab_cli("train", "--dataset", "folder", "--data-dir", empty, "--out", out)
     assert refused.returncode == 2 and "holds no image" in refused.stderr.splitlines()[-1]
 
 
