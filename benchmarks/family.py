@@ -2,10 +2,12 @@
 
 usage: python benchmarks/family.py [--models dcgan cdcgan wgan-gp mlp] [--dataset mnist] [--epochs 20]
                                    [--seed 0] [--runs runs/family] [--n 10000] [--from MODEL=CHECKPOINT ...]
+                                   [--bn-gamma-mean 1.0]
 
 Each model trains with ganlab's train (its paper's optimizer: ``Config.for_model``; every model, the
 DCGAN too, sampling its last weights, ``ema_decay=0``, and starting BatchNorm's scales at N(1, 0.02),
-``bn_gamma_mean=1``: the family's recipe) for ``--epochs`` epochs, seed ``--seed``, with
+``bn_gamma_mean=1``: the family's recipe; ``--bn-gamma-mean 0`` starts them as the course does, into
+its own rows) for ``--epochs`` epochs, seed ``--seed``, with
 the per-epoch quality tracking on, saving to RUNS/DATASET/MODEL/ checkpoint.pt. A checkpoint already
 there is resumed (a finished one is only scored), so an interrupted study continues where it stopped,
 and a notebook's run can be scored by pointing ``--runs`` at it (notebooks/next/ train into runs/family/
@@ -15,8 +17,8 @@ this machine: an epoch that shared the CPU does not move it), Frechet distance, 
 ``--n`` samples; for the conditional DCGAN the classifier's agreement with the class asked for, per
 class, beside its accuracy on real images; for every game the correlation across epochs between its D
 (or critic) numbers and the tracked distance. Rows go to
-benchmarks/results/family_DATASET_EPOCHS_epochs_DEVICE.jsonl (a rerun replaces the row of the same model
-and seed); the table is printed. Asserts nothing.
+benchmarks/results/family_DATASET_EPOCHS_epochs_DEVICE.jsonl (a rerun replaces the row of the same model,
+seed and BatchNorm init); the table is printed. Asserts nothing.
 """
 from __future__ import annotations
 
@@ -51,10 +53,12 @@ def correlations(history) -> dict:
             "spearman": spearman(values, history.frechet)}
 
 
-def run(model: str, dataset: str, epochs: int, seed: int, runs: Path, n: int, checkpoint: Path | None = None) -> dict:
+def run(model: str, dataset: str, epochs: int, seed: int, runs: Path, n: int, checkpoint: Path | None = None,
+        bn_gamma_mean: float = FAMILY_RECIPE["bn_gamma_mean"]) -> dict:
     # Every game trains and samples the family's way, the DCGAN too (its default averages its weights and starts
     # BatchNorm as the course does): the table compares games.
-    cfg = Config.for_model(model, dataset=dataset, epochs=epochs, seed=seed, **FAMILY_RECIPE)
+    recipe = {**FAMILY_RECIPE, "bn_gamma_mean": bn_gamma_mean}
+    cfg = Config.for_model(model, dataset=dataset, epochs=epochs, seed=seed, **recipe)
     checkpoint = checkpoint or runs / dataset / model / "checkpoint.pt"
     start = time.perf_counter()
     history = train(cfg, checkpoint=checkpoint, resume=checkpoint if checkpoint.is_file() else None,
@@ -75,13 +79,17 @@ def run(model: str, dataset: str, epochs: int, seed: int, runs: Path, n: int, ch
     return row
 
 
+def key(row: dict) -> tuple:
+    """What makes a row another row: the model, the seed and the BatchNorm init it trained with."""
+    return row["model"], row["seed"], row["config"].get("bn_gamma_mean", FAMILY_RECIPE["bn_gamma_mean"])
+
+
 def save(rows: list[dict], path: Path) -> None:
-    """Merge ``rows`` into the results file, replacing rows of the same model and seed."""
+    """Merge ``rows`` into the results file, replacing rows of the same model, seed and BatchNorm init."""
     kept = []
     if path.is_file():
-        new = {(row["model"], row["seed"]) for row in rows}
-        kept = [row for row in map(json.loads, path.read_text().splitlines())
-                if (row["model"], row["seed"]) not in new]
+        new = {key(row) for row in rows}
+        kept = [row for row in map(json.loads, path.read_text().splitlines()) if key(row) not in new]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(row) + "\n" for row in kept + rows))
 
@@ -110,6 +118,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--runs", type=Path, default=Path("runs/family"))
     ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--bn-gamma-mean", type=float, default=FAMILY_RECIPE["bn_gamma_mean"],
+                    help="BatchNorm scales start at N(this, 0.02): the family's 1.0, or the course's 0")
     ap.add_argument("--from", dest="sources", nargs="*", default=[], metavar="MODEL=CHECKPOINT",
                     help="score (and finish, if short) this checkpoint for MODEL instead of RUNS/DATASET/MODEL/")
     args = ap.parse_args(argv)
@@ -120,7 +130,7 @@ def main(argv=None) -> int:
     for model in args.models:
         print(f"{model}:", flush=True)
         source = Path(sources[model]) if model in sources else None
-        rows.append(run(model, args.dataset, args.epochs, args.seed, args.runs, args.n, source))
+        rows.append(run(model, args.dataset, args.epochs, args.seed, args.runs, args.n, source, args.bn_gamma_mean))
         save(rows[-1:], path)
     print(f"\n{table(rows)}\n\nrows written to {path}")
     return 0
