@@ -15,10 +15,12 @@ point itself (``--debug``'s traceback, Ctrl-C, a bare environment) start real in
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import runpy
 import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -99,8 +101,9 @@ class CLIServer:
     """
 
     def __init__(self):
+        # A session of its own, so close() can end the server and any child still running in one call.
         self.process = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        text=True)
+                                        text=True, start_new_session=True)
 
     def run_many(self, commands: list[dict], timeout: float = 600) -> list[SimpleNamespace]:
         self.process.stdin.write(json.dumps(commands) + "\n")
@@ -118,7 +121,8 @@ class CLIServer:
         return self.run_many([command], timeout)[0]
 
     def close(self) -> None:
-        self.process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
 
