@@ -5,7 +5,7 @@ import struct
 import matplotlib
 import pytest
 import torch
-from forked_cli import CLIServer
+from forked_cli import CLIServer  # tests/ is on sys.path: pytest's default (prepend) import mode puts it there
 
 from ganlab.data import load_sample_dataset
 

@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,18 @@ def test_resume_without_checkpoint_and_overwrite_are_refused(tmp_path, capsys):
 def test_help_on_every_command(command, ganlab_cli):
     result = ganlab_cli(*command, "--help", cwd=REPO)
     assert result.returncode == 0 and "usage: python -m ganlab" in result.stdout
+
+
+def test_the_tests_command_server_answers_as_a_fresh_interpreter_does(ganlab_cli, tmp_path):
+    """Most tests run ``python -m ganlab`` through tests/forked_cli.py: check it against the real thing."""
+    commands = [["train", "--help"], ["sample", "--checkpoint", str(tmp_path / "none.pt")]]
+    fresh = [subprocess.Popen([sys.executable, "-m", "ganlab", *argv], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for argv in commands]
+    for argv, process in zip(commands, fresh):
+        stdout, stderr = process.communicate(timeout=120)
+        forked = ganlab_cli(*argv, cwd=tmp_path)
+        assert (forked.returncode, forked.stdout, forked.stderr) == (process.returncode, stdout, stderr)
+    assert fresh[0].returncode == 0 and fresh[1].returncode == 2 and "No checkpoint at" in stderr
 
 
 def test_the_data_line_says_where_the_images_came_from(tmp_path):

@@ -157,8 +157,8 @@ def test_resuming_a_checkpoint_as_another_game_is_refused_and_leaves_it_whole(ru
     (out / "mnist").mkdir(parents=True)
     shutil.copy(wgan, out / "mnist" / "checkpoint.pt")
     before = (out / "mnist" / "checkpoint.pt").read_bytes()
-    result = ganlab_cli("train", "--model", "dcgan", "--resume", "--out", str(out), "--data-dir", str(SAMPLE_DIR),
-                 "--epochs", "3", "--device", "cpu", "--no-progress")
+    result = ganlab_cli("train", "--model", "dcgan", "--resume", "--out", out, "--data-dir", SAMPLE_DIR,
+                        "--epochs", "3", "--device", "cpu", "--no-progress")
     assert result.returncode == 2 and "holds a wgan-gp run, not dcgan" in result.stderr.splitlines()[-1]
     assert (out / "mnist" / "checkpoint.pt").read_bytes() == before
 
