@@ -56,7 +56,7 @@ def correlations(history) -> dict:
 def run(model: str, dataset: str, epochs: int, seed: int, runs: Path, n: int, checkpoint: Path | None = None,
         bn_gamma_mean: float = FAMILY_RECIPE["bn_gamma_mean"]) -> dict:
     # Every game trains and samples the family's way, the DCGAN too (its default averages its weights and starts
-    # BatchNorm as the course does): the table compares games.
+    # BatchNorm as the course does): the table compares games. Only the BatchNorm init can be asked otherwise.
     recipe = {**FAMILY_RECIPE, "bn_gamma_mean": bn_gamma_mean}
     cfg = Config.for_model(model, dataset=dataset, epochs=epochs, seed=seed, **recipe)
     checkpoint = checkpoint or runs / dataset / model / "checkpoint.pt"
@@ -102,7 +102,9 @@ def table(rows: list[dict]) -> str:
         if "agreement" in row:
             agree = f"{100 * row['agreement']:.1f} % (real {100 * row['real_agreement']:.1f} %)"
         corr = row["correlation"]
-        lines.append(f"| {row['model']} | {row['G_parameters']:,} | {row['D_parameters']:,} | "
+        name = row["model"] if key(row)[2] == FAMILY_RECIPE["bn_gamma_mean"] else \
+            f"{row['model']} (BatchNorm N({key(row)[2]:g}, 0.02))"
+        lines.append(f"| {name} | {row['G_parameters']:,} | {row['D_parameters']:,} | "
                      f"{row['seconds_per_epoch']:.1f} | {row['frechet']:.2f} | {row['modes']} | "
                      f"{row['confidence']:.3f} | {agree} | {corr['signal']}: {corr['pearson']:.2f} / "
                      f"{corr['spearman']:.2f} |")
