@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--ema-decay", type=float, default=None,
                        help="sample from an average of G's weights (default: 0.999 for dcgan, else 0); 0: last weights")
     train.add_argument("--bn-gamma-mean", type=float, default=None,
-                       help="BatchNorm scales start at N(this, 0.02) (default: 0, the course's, for dcgan; else 1)")
+                       help="BatchNorm scales start at N(this, 0.02) (default: 0, the course's, for dcgan and "
+                            "cdcgan; else 1)")
     train.add_argument("--keep-best", action="store_true",
                        help="also keep the epoch with the lowest Frechet distance as checkpoint_best.pt")
     train.add_argument("--patience", type=_positive_int, default=None,

@@ -173,9 +173,10 @@ def reference_run(name: str = "mnist") -> History:
     * "mnist-ema": today's default, sampling the average of G's weights (``Config().ema_decay``), its
       BatchNorm scales started as the course's (``bn_gamma_mean`` 0). Notebook 08 and the clinic draw
       it beside their own runs, which train and sample the same way.
-    * "mnist": the recipe the family's other models keep, ganlab's before the recipe study: the last
-      weights sampled (``ema_decay=0``) and BatchNorm scales started at N(1, 0.02) (``bn_gamma_mean=1``).
-      notebooks/next/ set the family's models beside it, like with like.
+    * "mnist": the family's recipe, ganlab's before the recipe study: the last weights sampled
+      (``ema_decay=0``) and BatchNorm scales started at N(1, 0.02) (``bn_gamma_mean=1``). The family's
+      table (``benchmarks/family.py``) trains every model so, and notebooks/next/ set their models beside
+      it, like with like; the conditional DCGAN's page also sets its own default beside it.
 
     One run, not a band: another seed reads a few points differently. Taught in notebook 08.
     """

@@ -5,8 +5,8 @@ usage: python tools/make_reference_run.py CHECKPOINT [--name mnist] [--n 10000] 
 The MNIST ones are `make train` runs (20 epochs, seed 0), independent of
 notebook 07 so that rerunning a notebook never moves what the others compare with:
     make train && python tools/make_reference_run.py runs/mnist/checkpoint.pt --band STUDY
-writes mnist-ema, today's default (the weight-averaged generator); for "mnist", the recipe the family's other
-models keep (the last weights, ``ema_decay=0``, and BatchNorm scales from N(1, 0.02), ``bn_gamma_mean=1``):
+writes mnist-ema, today's default (the weight-averaged generator); for "mnist", the family's recipe (the last
+weights, ``ema_decay=0``, and BatchNorm scales from N(1, 0.02), ``bn_gamma_mean=1``):
     make train ARGS="--ema-decay 0 --bn-gamma-mean 1 --out runs/last"
     python tools/make_reference_run.py runs/last/mnist/checkpoint.pt --band STUDY
 (STUDY: the recipe study's results on the CPU the run was made on, e.g.
