@@ -11,7 +11,8 @@ its own rows) for ``--epochs`` epochs, seed ``--seed``, with
 the per-epoch quality tracking on, saving to RUNS/DATASET/MODEL/ checkpoint.pt. A checkpoint already
 there is resumed (a finished one is only scored), so an interrupted study continues where it stopped,
 and a notebook's run can be scored by pointing ``--runs`` at it (notebooks/next/ train into runs/family/
-there), or ``--from MODEL=PATH`` at one checkpoint (``make train ARGS="--ema-decay 0 --bn-gamma-mean 1"``'s,
+there; the conditional DCGAN's page starts BatchNorm as the course does, its default: add ``--bn-gamma-mean
+0`` for it), or ``--from MODEL=PATH`` at one checkpoint (``make train ARGS="--ema-decay 0 --bn-gamma-mean 1"``'s,
 for the DCGAN). Each row: parameters of G and D, seconds per epoch (the median of the run's steady epochs, on
 this machine: an epoch that shared the CPU does not move it), Frechet distance, modes and confidence on
 ``--n`` samples; for the conditional DCGAN the classifier's agreement with the class asked for, per
@@ -55,8 +56,9 @@ def correlations(history) -> dict:
 
 def run(model: str, dataset: str, epochs: int, seed: int, runs: Path, n: int, checkpoint: Path | None = None,
         bn_gamma_mean: float = FAMILY_RECIPE["bn_gamma_mean"]) -> dict:
-    # Every game trains and samples the family's way, the DCGAN too (its default averages its weights and starts
-    # BatchNorm as the course does): the table compares games. Only the BatchNorm init can be asked otherwise.
+    # Every game trains and samples the family's way, the DCGAN and the conditional DCGAN too (their defaults start
+    # BatchNorm as the course does; the DCGAN's also averages its weights): the table compares games. Only the
+    # BatchNorm init can be asked otherwise.
     recipe = {**FAMILY_RECIPE, "bn_gamma_mean": bn_gamma_mean}
     cfg = Config.for_model(model, dataset=dataset, epochs=epochs, seed=seed, **recipe)
     checkpoint = checkpoint or runs / dataset / model / "checkpoint.pt"
@@ -102,8 +104,10 @@ def table(rows: list[dict]) -> str:
         if "agreement" in row:
             agree = f"{100 * row['agreement']:.1f} % (real {100 * row['real_agreement']:.1f} %)"
         corr = row["correlation"]
-        name = row["model"] if key(row)[2] == FAMILY_RECIPE["bn_gamma_mean"] else \
-            f"{row['model']} (BatchNorm N({key(row)[2]:g}, 0.02))"
+        init = key(row)[2]
+        name = row["model"] if init == FAMILY_RECIPE["bn_gamma_mean"] else \
+            f"{row['model']} (BatchNorm N({init:g}, 0.02))"
+        name += f", seed {row['seed']}" if row["seed"] else ""  # the family's table is seed 0
         lines.append(f"| {name} | {row['G_parameters']:,} | {row['D_parameters']:,} | "
                      f"{row['seconds_per_epoch']:.1f} | {row['frechet']:.2f} | {row['modes']} | "
                      f"{row['confidence']:.3f} | {agree} | {corr['signal']}: {corr['pearson']:.2f} / "
@@ -132,7 +136,10 @@ def main(argv=None) -> int:
     for model in args.models:
         print(f"{model}:", flush=True)
         source = Path(sources[model]) if model in sources else None
-        rows.append(run(model, args.dataset, args.epochs, args.seed, args.runs, args.n, source, args.bn_gamma_mean))
+        try:
+            rows.append(run(model, args.dataset, args.epochs, args.seed, args.runs, args.n, source, args.bn_gamma_mean))
+        except ValueError as refused:  # a checkpoint of another recipe, a bad Config: ganlab's one-line reason
+            raise SystemExit(f"family.py: {refused}") from None
         save(rows[-1:], path)
     print(f"\n{table(rows)}\n\nrows written to {path}")
     return 0
