@@ -81,9 +81,14 @@ def run(model: str, dataset: str, epochs: int, seed: int, runs: Path, n: int, ch
     return row
 
 
+def bn_init(row: dict) -> float:
+    """The mean of the BatchNorm scales a row's run started from (rows from before the switch: the family's)."""
+    return row["config"].get("bn_gamma_mean", FAMILY_RECIPE["bn_gamma_mean"])
+
+
 def key(row: dict) -> tuple:
     """What makes a row another row: the model, the seed and the BatchNorm init it trained with."""
-    return row["model"], row["seed"], row["config"].get("bn_gamma_mean", FAMILY_RECIPE["bn_gamma_mean"])
+    return row["model"], row["seed"], bn_init(row)
 
 
 def save(rows: list[dict], path: Path) -> None:
@@ -104,7 +109,7 @@ def table(rows: list[dict]) -> str:
         if "agreement" in row:
             agree = f"{100 * row['agreement']:.1f} % (real {100 * row['real_agreement']:.1f} %)"
         corr = row["correlation"]
-        init = key(row)[2]
+        init = bn_init(row)
         name = row["model"] if init == FAMILY_RECIPE["bn_gamma_mean"] else \
             f"{row['model']} (BatchNorm N({init:g}, 0.02))"
         name += f", seed {row['seed']}" if row["seed"] else ""  # the family's table is seed 0
