@@ -12,7 +12,11 @@ Prints, for ganlab's default step (the course's ``train_step`` on a batch of 128
    theoretical peak) per epoch;
 4. torch.profiler's table of the operators that took the most time in 5 steps;
 5. each operator's wall time per step by input shapes (the matrix products with their GFLOP/s), and
-   the matrix products' share of the step.
+   the matrix products' share of the step;
+6. the best this step could do with the same operators: the matrix products and convolutions at the
+   measured peak, everything else (BatchNorm, activations, the patches' adds and copies, Adam, the
+   losses) as fast as it ran, as a fraction of the floor. Beyond it only fusing operators (fewer
+   passes over memory) helps.
 Synthetic batches (uniform in [-1, 1]): the arithmetic does not depend on the pixels. Asserts nothing.
 """
 from __future__ import annotations
@@ -112,7 +116,35 @@ def main(argv=None) -> int:
     matmul = sum(row[0] for row in per_call if row[1] == "aten.mm.default")
     total = sum(row[0] for row in per_call)
     print(f"  matrix products: {matmul * 1e3:.1f} of {total * 1e3:.1f} ms per step ({matmul / total:.0%})")
+
+    arithmetic = sum(row[0] for row in per_call if row[1] in ARITHMETIC_OPERATORS)
+    rest = total - arithmetic
+    best = step_flops * args.batch / (measured * 1e9) + rest
+    floor_step = floor * args.batch / MNIST_IMAGES
+    print("\n6. The most these operators allow (from 5.)")
+    print(f"  matrix products and convolutions: {arithmetic * 1e3:.1f} ms per step; everything else "
+          f"(BatchNorm, activations, adds and copies, Adam, the losses): {rest * 1e3:.1f} ms")
+    groups = {}
+    for seconds, name, _, _ in per_call:
+        if name not in ARITHMETIC_OPERATORS:
+            group = next((g for g, words in REST_GROUPS.items() if any(w in name for w in words)), "other")
+            groups[group] = groups.get(group, 0.0) + seconds
+    print("  everything else by kind: " + ", ".join(f"{g} {t * 1e3:.1f} ms" for g, t in
+                                                    sorted(groups.items(), key=lambda item: -item[1])))
+    print(f"  with the step's every multiply-add at the measured peak and the rest as it ran: {best * 1e3:.1f} ms "
+          f"per step, {best * MNIST_IMAGES / args.batch:.1f} s per epoch of steps alone: {floor_step / best:.0%} "
+          f"of the floor ({floor_step * 1e3:.1f} ms)")
     return 0
+
+
+#: The operators that do the step's multiply-adds (the rest only move, scale or add up numbers).
+ARITHMETIC_OPERATORS = {"aten.mm.default", "aten.addmm.default", "aten.convolution.default",
+                        "aten.convolution_backward.default"}
+#: How section 6 sorts the other operators (by words in their names; the first group that matches).
+REST_GROUPS = {"BatchNorm": ("batch_norm",), "Adam": ("_foreach",),
+               "activations": ("relu", "threshold", "tanh", "sigmoid"),
+               "adds, copies, zeros": ("add", "copy", "fill", "zero", "clone", "empty"),
+               "the losses, sums": ("binary_cross", "sum", "mean", "div", "mul", "stack")}
 
 
 def operator_times(game, batch, labels, steps: int) -> list[tuple[float, str, tuple, int]]:
