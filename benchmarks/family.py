@@ -86,6 +86,11 @@ def bn_init(row: dict) -> float:
     return row["config"].get("bn_gamma_mean", FAMILY_RECIPE["bn_gamma_mean"])
 
 
+def in_family_table(row: dict) -> bool:
+    """Whether the family table (README and three pages) shows this row: seed 0, the family's recipe."""
+    return row["seed"] == 0 and bn_init(row) == FAMILY_RECIPE["bn_gamma_mean"]
+
+
 def key(row: dict) -> tuple:
     """What makes a row another row: the model, the seed and the BatchNorm init it trained with."""
     return row["model"], row["seed"], bn_init(row)
