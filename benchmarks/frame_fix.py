@@ -13,7 +13,7 @@ brightness ([0, 1]) and the Frechet distance, on ``--n`` samples, beside the shi
 their last weights, ``ema_decay=0``, and start BatchNorm's scales at N(1, 0.02)) and real MNIST. With
 ``--measure``, it trains nothing and prints the edges of each checkpoint's generator instead (any of ganlab's
 MNIST GANs: its last weights, and its average when the run kept one; a conditional generator draws each class
-alike), with the model, BatchNorm init and seed its run trained with. Asserts nothing.
+alike), with the model, dataset, BatchNorm init and seed its run trained with. Asserts nothing.
 Taught in notebooks/next/gan_clinic (section 13).
 """
 from __future__ import annotations
@@ -44,9 +44,10 @@ def samples(G, n: int, noise_dim: int, device, labels: torch.Tensor | None = Non
 
 
 def edges_of_checkpoints(paths: list[Path], n: int) -> None:
-    """Print one row per generator of each checkpoint: its run's model, BatchNorm init and seed, and the edges."""
-    print("| checkpoint | model | BatchNorm init | seed | weights | top | bottom | left | right | ring |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    """Print one row per generator of each checkpoint: its run's model, dataset, BatchNorm init and seed, and
+    the edges."""
+    print("| checkpoint | model | dataset | BatchNorm init | seed | weights | top | bottom | left | right | ring |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for path in paths:
         G, cfg = generator_from_checkpoint(path)  # the average when the run kept one
         state = load_checkpoint(path)
@@ -56,7 +57,7 @@ def edges_of_checkpoints(paths: list[Path], n: int) -> None:
             if last is not None:
                 G.load_state_dict(last)  # the same network, sped up alike: the state_dict fits
             e = edge_means(samples(G, n, cfg.noise_dim, "cpu", labels))
-            print(f"| {path} | {cfg.model} | N({cfg.bn_gamma_mean:g}, 0.02) | {cfg.seed} | {name} | "
+            print(f"| {path} | {cfg.model} | {cfg.dataset} | N({cfg.bn_gamma_mean:g}, 0.02) | {cfg.seed} | {name} | "
                   + " | ".join(f"{e[side]:.4f}" for side in ("top", "bottom", "left", "right", "ring")) + " |")
 
 

@@ -2,44 +2,54 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
 import torch
 
-from ganlab import Config, train
+from ganlab import Config, generate, train
 from ganlab.checkpoint import load_checkpoint
-from ganlab.clinic import edge_means
 from ganlab.data import DeviceBatches
 from ganlab.games import generator_from_checkpoint
+from ganlab.sampling import seeded_noise
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "frame_fix.py"
 spec = importlib.util.spec_from_file_location("frame_fix", SCRIPT)
 frame_fix = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(frame_fix)
 
-SIDES = ("top", "bottom", "left", "right", "ring")
-
-
 def rows_printed(capsys) -> list[list[str]]:
     lines = capsys.readouterr().out.splitlines()
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]  # after header and rule
 
 
-def test_measure_prints_the_average_and_the_last_weights_of_a_run_with_their_edges(mnist_sample, tmp_path, capsys):
-    cfg = Config(epochs=1, batch_size=32, device="cpu", seed=3, ema_decay=0.9)
+def edges_by_hand(G, n: int, noise_dim: int, labels=None) -> list[float]:
+    """The five edge means of G's images of noise seed 0, computed here without the script's helpers."""
+    noise = seeded_noise(n, noise_dim, seed=0)
+    x = ((generate(G, noise) if labels is None else generate(G, noise, labels)) + 1) / 2
+    x = x[:, 0]
+    ring = torch.cat([x[:, 0], x[:, -1], x[:, 1:-1, 0], x[:, 1:-1, -1]], dim=1)
+    return [round(float(v.mean()), 4) for v in (x[:, 0], x[:, -1], x[:, :, 0], x[:, :, -1], ring)]
+
+
+@pytest.mark.parametrize("model, ema_decay, expected_weights", [("dcgan", 0.9, ["average", "last"]),
+                                                                  ("cdcgan", 0.0, ["last"])])
+def test_measure_prints_each_generator_of_a_checkpoint_with_its_edges(mnist_sample, tmp_path, capsys, model,
+                                                                       ema_decay, expected_weights):
+    cfg = Config(model=model, epochs=1, batch_size=32, device="cpu", seed=3, ema_decay=ema_decay)
     path = tmp_path / "checkpoint.pt"
     train(cfg, batches=DeviceBatches.from_config(cfg, mnist_sample(64)), checkpoint=path, progress=False, track=0)
     capsys.readouterr()
 
     assert frame_fix.main(["--measure", str(path), "--n", "40"]) == 0
     rows = rows_printed(capsys)
-    assert [row[:5] for row in rows] == [[str(path), "dcgan", "N(0, 0.02)", "3", "average"],
-                                         [str(path), "dcgan", "N(0, 0.02)", "3", "last"]]
-    G, _ = generator_from_checkpoint(path)
-    averaged = edge_means(frame_fix.samples(G, 40, cfg.noise_dim, "cpu"))
-    G.load_state_dict(load_checkpoint(path)["G"])
-    last = edge_means(frame_fix.samples(G, 40, cfg.noise_dim, "cpu"))
-    for row, expected in zip(rows, (averaged, last)):
-        assert [float(cell) for cell in row[5:]] == [round(expected[side], 4) for side in SIDES]
-    assert rows[0][5:] != rows[1][5:]  # two generators, two sets of edges
+    assert [row[:6] for row in rows] == [[str(path), model, "mnist", "N(0, 0.02)", "3", w] for w in expected_weights]
+    G, _ = generator_from_checkpoint(path)  # the average when kept, else the last weights
+    labels = torch.arange(40) % 10 if model == "cdcgan" else None
+    expected = [edges_by_hand(G, 40, cfg.noise_dim, labels)]
+    if "average" in expected_weights:
+        G.load_state_dict(load_checkpoint(path)["G"])
+        expected.append(edges_by_hand(G, 40, cfg.noise_dim, labels))
+        assert expected[0] != expected[1]  # two generators, two sets of edges
+    assert [[float(cell) for cell in row[6:]] for row in rows] == expected
 
 
 def test_conditional_samples_draw_the_classes_asked_for(monkeypatch):
