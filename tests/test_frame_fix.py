@@ -30,18 +30,20 @@ def edges_by_hand(G, n: int, noise_dim: int, labels=None) -> list[float]:
     return [round(float(v.mean()), 4) for v in (x[:, 0], x[:, -1], x[:, :, 0], x[:, :, -1], ring)]
 
 
-@pytest.mark.parametrize("model, ema_decay, expected_weights", [("dcgan", 0.9, ["average", "last"]),
-                                                                  ("cdcgan", 0.0, ["last"])])
+@pytest.mark.parametrize("model, ema_decay, bn_gamma_mean, expected_weights", [
+    ("dcgan", 0.9, 0.0, ["average", "last"]), ("cdcgan", 0.0, 1.0, ["last"])])
 def test_measure_prints_each_generator_of_a_checkpoint_with_its_edges(mnist_sample, tmp_path, capsys, model,
-                                                                       ema_decay, expected_weights):
-    cfg = Config(model=model, epochs=1, batch_size=32, device="cpu", seed=3, ema_decay=ema_decay)
+                                                                       ema_decay, bn_gamma_mean, expected_weights):
+    cfg = Config(model=model, epochs=1, batch_size=32, device="cpu", seed=3, ema_decay=ema_decay,
+                 bn_gamma_mean=bn_gamma_mean)
     path = tmp_path / "checkpoint.pt"
     train(cfg, batches=DeviceBatches.from_config(cfg, mnist_sample(64)), checkpoint=path, progress=False, track=0)
     capsys.readouterr()
 
     assert frame_fix.main(["--measure", str(path), "--n", "40"]) == 0
     rows = rows_printed(capsys)
-    assert [row[:6] for row in rows] == [[str(path), model, "mnist", "N(0, 0.02)", "3", w] for w in expected_weights]
+    init = f"N({bn_gamma_mean:g}, 0.02)"
+    assert [row[:6] for row in rows] == [[str(path), model, "mnist", init, "3", w] for w in expected_weights]
     G, _ = generator_from_checkpoint(path)  # the average when kept, else the last weights
     labels = torch.arange(40) % 10 if model == "cdcgan" else None
     expected = [edges_by_hand(G, 40, cfg.noise_dim, labels)]
