@@ -38,7 +38,7 @@ EMA_DEFAULTS = {"dcgan": 0.999}
 #: on MNIST and far better on Fashion-MNIST, and the conditional DCGAN's three seeds from it measured 3.5x or
 #: more closer to real images than its runs from N(1, 0.02), on both datasets (README). The other models keep
 #: N(1, 0.02), the value they were measured with (WGAN-GP from the course's value read worse on both seeds
-#: tried: 57.73 and 68.94 against 22.50-47.66 for its three runs from N(1, 0.02), README).
+#: tried, README).
 BN_GAMMA_DEFAULTS = {"dcgan": 0.0, "cdcgan": 0.0}
 
 #: In quick mode (``GANLAB_QUICK=1``) training is capped at this many epochs, and a folder of your own
